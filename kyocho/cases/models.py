@@ -1,0 +1,159 @@
+"""Cases, their developer and partner participants, vulnerabilities, answers and contact attempts.
+
+Schema and constraints only: every status here is changed by ``cases.actions``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kyocho.accounts.models import Organisation
+from kyocho.cases.workflow import (
+    AnswerStatus,
+    CaseResolution,
+    CaseStatus,
+    ContactChannel,
+    ContactOutcome,
+    NotAffectedJustification,
+    ParticipationStatus,
+)
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=20, unique=True)  # random, e.g. KYC-7Q4M-2XHP
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True)
+    resolution = models.CharField(max_length=32, choices=CaseResolution.choices, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_cases"
+    )
+    international = models.BooleanField(_("coordinated with overseas parties"), default=False)
+    on_hold = models.BooleanField(default=False)
+    hold_reason = models.TextField(blank=True)
+    # 起算日: the moment the first product developer was contacted.
+    start_date = models.DateTimeField(null=True, blank=True)
+    target_disclosure_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="closed", resolution__gt="")
+                | (~models.Q(status="closed") & models.Q(resolution="")),
+                name="case_resolution_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(on_hold=False) | models.Q(hold_reason__gt=""),
+                name="case_hold_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class Vulnerability(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="vulnerabilities")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    cwe = models.CharField(_("CWE"), max_length=16, blank=True)  # CWE-79
+    cvss31_vector = models.CharField(_("CVSS v3.1 vector"), max_length=200, blank=True)
+    cvss40_vector = models.CharField(_("CVSS v4.0 vector"), max_length=300, blank=True)
+    ssvc = models.JSONField(default=dict, blank=True)  # decision point values and outcomes
+    cve_id = models.CharField(_("CVE id"), max_length=20, blank=True, db_index=True)
+    affected = models.JSONField(default=list, blank=True)  # [{"product": …, "versions": …}]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Participation(models.Model):
+    """One product developer organisation in one case (PRODUCT.md §2.3)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="participations")
+    status = models.CharField(
+        max_length=24,
+        choices=ParticipationStatus.choices,
+        default=ParticipationStatus.IDENTIFIED,
+        db_index=True,
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    listed_at = models.DateTimeField(null=True, blank=True)
+    # Vultron vfd: V is acknowledged_at; F and D below, in that order only.
+    fix_ready_at = models.DateTimeField(null=True, blank=True)
+    fix_deployed_at = models.DateTimeField(null=True, blank=True)
+    suspension_override_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="participation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.case.reference}"
+
+
+class CasePartner(models.Model):
+    """A partner coordinator team the case is shared with."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="partner_cases")
+    tracking_id = models.CharField(_("partner's tracking id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="case_partner_unique")]
+
+
+class ContactAttempt(models.Model):
+    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="contact_attempts")
+    channel = models.CharField(max_length=16, choices=ContactChannel.choices)
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=ContactOutcome.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at"]
+
+
+class Answer(models.Model):
+    """A developer's investigation answer for one (vulnerability, product). No row means no_response."""
+
+    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="answers")
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="answers")
+    product = models.CharField(_("product"), max_length=200)
+    status = models.CharField(max_length=24, choices=AnswerStatus.choices, default=AnswerStatus.UNDER_INVESTIGATION)
+    justification = models.CharField(max_length=64, choices=NotAffectedJustification.choices, blank=True)
+    fixed_version = models.CharField(_("fixed version"), max_length=100, blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participation", "vulnerability", "product"], name="answer_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(status="not_affected") | models.Q(justification__gt=""),
+                name="answer_not_affected_justified",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="fixed") | models.Q(fixed_version__gt=""),
+                name="answer_fixed_has_version",
+            ),
+        ]

@@ -1,0 +1,224 @@
+"""kyocho settings: one file, everything read from ``KYOCHO_*`` environment variables.
+
+Development defaults make ``make run`` work on a fresh clone. With ``KYOCHO_ENV=production`` the
+process refuses to start on an insecure configuration (see ``check_production``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kyocho.core.env import (
+    ConfigError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("KYOCHO_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+ENVIRONMENT = env_str("KYOCHO_ENV", "development")
+if ENVIRONMENT not in {"development", "production", "test"}:
+    raise ConfigError(f"KYOCHO_ENV={ENVIRONMENT!r}: use development, production or test")
+PRODUCTION = ENVIRONMENT == "production"
+
+DEV_SECRET_KEY = "kyocho-development-only-not-secret"  # noqa: S105 - refused in production below
+SECRET_KEY = env_secret("KYOCHO_SECRET_KEY", None if PRODUCTION else DEV_SECRET_KEY)
+DEBUG = env_bool("KYOCHO_DEBUG", default=False)
+ALLOWED_HOSTS = env_list("KYOCHO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+SITE_URL = env_str("KYOCHO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("KYOCHO_CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+DATABASES = {
+    "default": database_from_url(env_str("KYOCHO_DATABASE_URL", f"sqlite:///{DATA_DIR / 'kyocho.sqlite3'}"), DATA_DIR)
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
+    "kyocho.core",
+    "kyocho.audit",
+    "kyocho.accounts",
+    "kyocho.intake",
+    "kyocho.cases",
+    "kyocho.disclosure",
+    "kyocho.advisories",
+    "kyocho.staff",
+    "kyocho.portal",
+    "kyocho.public",
+    "kyocho.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "kyocho.accounts.middleware.RequireMfaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kyocho.urls"
+WSGI_APPLICATION = "kyocho.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kyocho.core.context.site",
+            ]
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "public:index"
+
+# allauth: email login, no public sign-up for staff roles, throttled login, MFA.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = env_str("KYOCHO_EMAIL_VERIFICATION", "optional")
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "signup": "20/h/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_LOGOUT_ON_GET = False
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_TOTP_ISSUER = "kyocho"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("KYOCHO_TIME_ZONE", "Asia/Tokyo")
+LANGUAGE_COOKIE_NAME = "kyocho_language"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "files"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Mail: every message goes through the outbox; this is the SMTP relay the delivery task uses.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("KYOCHO_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("KYOCHO_SMTP_PORT", 1025, minimum=1)
+EMAIL_HOST_USER = env_str("KYOCHO_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("KYOCHO_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KYOCHO_SMTP_STARTTLS", default=False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("KYOCHO_MAIL_FROM", "kyocho <cvd@localhost>")
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KYOCHO_BEHIND_PROXY", False) else None
+
+# The process's own rules (PRODUCT.md marks them configurable).
+KYOCHO: dict[str, Any] = {
+    "TRIAGE_BUSINESS_DAYS": env_int("KYOCHO_TRIAGE_BUSINESS_DAYS", 5, minimum=1),
+    "NEEDS_INFO_EXPIRY_DAYS": env_int("KYOCHO_NEEDS_INFO_EXPIRY_DAYS", 30, minimum=1),
+    "DEFAULT_DISCLOSURE_DAYS": env_int("KYOCHO_DEFAULT_DISCLOSURE_DAYS", 45, minimum=1),
+    "REMINDER_DAYS": env_int("KYOCHO_REMINDER_DAYS", 7, minimum=1),
+    "ESCALATION_DAYS": env_int("KYOCHO_ESCALATION_DAYS", 14, minimum=1),
+    "UNREACHABLE_MIN_ATTEMPTS": env_int("KYOCHO_UNREACHABLE_MIN_ATTEMPTS", 3, minimum=1),
+    "UNREACHABLE_MIN_DAYS": env_int("KYOCHO_UNREACHABLE_MIN_DAYS", 30, minimum=1),
+    "UNREACHABLE_MIN_CHANNELS": env_int("KYOCHO_UNREACHABLE_MIN_CHANNELS", 2, minimum=1),
+    "ADVISORY_ID_PATTERNS": {
+        "jvn": env_str("KYOCHO_ID_PATTERN_JVN", "JVN#{digits8}"),
+        "jvnvu": env_str("KYOCHO_ID_PATTERN_JVNVU", "JVNVU#{digits8}"),
+        "jvnta": env_str("KYOCHO_ID_PATTERN_JVNTA", "JVNTA#{digits8}"),
+    },
+    "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("KYOCHO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "waitress.queue": {"level": "ERROR"}},
+}
+
+
+def check_production() -> list[str]:
+    """What makes this configuration unsafe to run in production; empty when it is fine."""
+    problems = []
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("KYOCHO_SECRET_KEY must be a random value of at least 50 characters")
+    if DEBUG:
+        problems.append("KYOCHO_DEBUG must be off")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        problems.append("KYOCHO_ALLOWED_HOSTS must list the host names kyocho is served under")
+    if not SITE_URL.startswith("https://"):
+        problems.append("KYOCHO_SITE_URL must be an https:// address")
+    return problems
+
+
+if PRODUCTION and (_problems := check_production()):
+    raise ConfigError("refusing to start in production: " + "; ".join(_problems))
