@@ -120,3 +120,16 @@ def acknowledge_participation(participation_id: int, *, actor: Any) -> Participa
         participation.listed_at = None
         transition_participation(participation, ParticipationStatus.ACKNOWLEDGED, actor=actor)
     return participation
+
+
+def mark_case_published(case_id: int, *, actor: Any) -> Case:
+    """The case's advisory went public (called by the advisory publication, also by the scheduler)."""
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        if actor is not None:
+            require_coordinator(actor)
+        CASE.check(case.status, CaseStatus.PUBLISHED)
+        case.status = CaseStatus.PUBLISHED
+        case.save()
+        record("case:case:published", actor=actor, subject=case)
+    return case
