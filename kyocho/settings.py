@@ -188,6 +188,8 @@ KYOCHO: dict[str, Any] = {
     "UNREACHABLE_MIN_ATTEMPTS": env_int("KYOCHO_UNREACHABLE_MIN_ATTEMPTS", 3, minimum=1),
     "UNREACHABLE_MIN_DAYS": env_int("KYOCHO_UNREACHABLE_MIN_DAYS", 30, minimum=1),
     "UNREACHABLE_MIN_CHANNELS": env_int("KYOCHO_UNREACHABLE_MIN_CHANNELS", 2, minimum=1),
+    # Stage 2 of the unreachable listing (product added) comes about three months after stage 1.
+    "UNREACHABLE_STAGE2_DAYS": env_int("KYOCHO_UNREACHABLE_STAGE2_DAYS", 90, minimum=1),
     "ADVISORY_ID_PATTERNS": {
         "jvn": env_str("KYOCHO_ID_PATTERN_JVN", "JVN#{digits8}"),
         "jvnvu": env_str("KYOCHO_ID_PATTERN_JVNVU", "JVNVU#{digits8}"),

@@ -1,32 +1,148 @@
-"""The only writers of cases, participations, vulnerabilities and answers.
+"""The only writers of cases, participations, vulnerabilities, answers, contact attempts and partners.
 
 Recipe for every action (ARCHITECTURE.md): transaction → lock → permission → transition check →
-audit event → save → side effects on commit.
+audit event → save → side effects on commit. Someone who may not even see the object gets NotFound;
+PermissionDenied only goes to those who can see it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, TextChoices
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
-from kyocho.accounts.models import Organisation
-from kyocho.accounts.roles import OrganisationKind
+from kyocho.accounts.models import Organisation, User
+from kyocho.accounts.roles import COORDINATOR_ROLES, OrganisationKind, Role
 from kyocho.audit.actions import record
-from kyocho.cases.models import Case, Participation
-from kyocho.cases.workflow import CASE, PARTICIPATION, CaseStatus, ParticipationStatus
+from kyocho.cases import queries
+from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Vulnerability
+from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
+from kyocho.cases.workflow import (
+    ANSWER,
+    CASE,
+    PARTICIPATION,
+    RESOLUTIONS_FROM,
+    UNREACHABLE_TRACK,
+    VFD_ORDER,
+    AnswerStatus,
+    CaseResolution,
+    CaseStatus,
+    ContactChannel,
+    ContactOutcome,
+    NotAffectedJustification,
+    ParticipationStatus,
+    VfdFlag,
+)
 from kyocho.core.actions import lock, required_text
-from kyocho.core.clock import now
-from kyocho.core.errors import Conflict, NotFound
+from kyocho.core.clock import display_zone, now
+from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
+from kyocho.disclosure.models import PreNotificationSuspension
+
+P = ParticipationStatus
+ACTIVE_CASE_STATES = frozenset({CaseStatus.OPEN, CaseStatus.COORDINATING})
+
+# --- Permissions ---------------------------------------------------------------------------------
 
 
 def require_coordinator(actor: Any) -> None:
     permissions.require(permissions.is_coordinator(actor), _("Only coordinators can do this."))
+
+
+def _refuse(actor_can_see: bool, message: str) -> NoReturn:
+    """404 for those who may not know the object exists, 403 for those who can see it."""
+    if not actor_can_see:
+        raise NotFound()
+    raise PermissionDenied(message)
+
+
+def require_coordinator_on_case(case: Case, actor: Any) -> None:
+    if not permissions.is_coordinator(actor):
+        _refuse(queries.can_see_case(actor, case.pk), _("Only coordinators can do this."))
+
+
+def _require_coordinator_on_participation(participation: Participation, actor: Any) -> None:
+    if not permissions.is_coordinator(actor):
+        _refuse(queries.can_see_participation(actor, participation.pk), _("Only coordinators can do this."))
+
+
+def _is_developer_member(participation: Participation, actor: Any) -> bool:
+    """A member of the developer, once notified (before that the developer does not know of the case)."""
+    return (
+        participation.organisation_id in permissions.vendor_organisation_ids(actor)
+        and participation.status != P.IDENTIFIED
+    )
+
+
+def _require_developer_or_coordinator(participation: Participation, actor: Any) -> None:
+    if not (permissions.is_coordinator(actor) or _is_developer_member(participation, actor)):
+        _refuse(
+            queries.can_see_participation(actor, participation.pk),
+            _("Only the developer's own members or a coordinator can do this."),
+        )
+
+
+def _require_committee(participation: Participation, actor: Any) -> None:
+    """Committee members decide on the packets before them; a lead coordinator may record their decision."""
+    if permissions.is_lead(actor):
+        return
+    if permissions.has_role(actor, Role.COMMITTEE_MEMBER) and participation.status in queries.COMMITTEE_PACKET_STATES:
+        return
+    _refuse(
+        queries.can_see_participation(actor, participation.pk),
+        _("Only a committee member or a lead coordinator can record the committee's decision."),
+    )
+
+
+# --- Argument checks -----------------------------------------------------------------------------
+
+
+def _choice(value: Any, choices: type[TextChoices], field: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(
+            _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": ", ".join(choices.values)},
+            field=field,
+        )
+    return str(value)
+
+
+def _as_id(value: Any, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise InvalidInput(_("This is not a valid id."), field=field)
+
+
+def _aware_datetime(value: Any, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise InvalidInput(_("Give a date and time with its time zone."), field=field)
+    return value
+
+
+def _plain_text(value: Any, field: str, *, max_length: int | None = None) -> str:
+    """Optional text: stripped, may be empty."""
+    if not isinstance(value, str):
+        raise InvalidInput(_("This must be text."), field=field)
+    text = value.strip()
+    if max_length is not None and len(text) > max_length:
+        raise InvalidInput(_("This is too long (at most %(limit)d characters).") % {"limit": max_length}, field=field)
+    return text
+
+
+def _format_instant(moment: dt.datetime) -> str:
+    """Date, hour and zone, as every deadline is shown (PRODUCT.md §2)."""
+    return moment.astimezone(display_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# --- Cases ---------------------------------------------------------------------------------------
 
 
 def open_case(*, title: str, actor: Any, summary: str = "", international: bool = False) -> Case:
@@ -44,14 +160,200 @@ def open_case(*, title: str, actor: Any, summary: str = "", international: bool 
     return case
 
 
+def _require_active(case: Case, message: str) -> None:
+    if case.status not in ACTIVE_CASE_STATES:
+        raise Conflict(message)
+
+
+def _require_not_closed(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(_("This case is closed."))
+
+
+def put_case_on_hold(case_id: int, *, reason: str, actor: Any) -> Case:
+    """Stops reminders and escalation for the case until released."""
+    reason = required_text(reason, "reason", _("Reason"))
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        _require_active(case, _("Only an open or coordinating case can be put on hold."))
+        if case.on_hold:
+            raise Conflict(_("This case is already on hold."))
+        case.on_hold, case.hold_reason = True, reason
+        record("case:case:held", actor=actor, subject=case, data={"reason": reason})
+        case.save()
+    return case
+
+
+def release_case_hold(case_id: int, *, actor: Any) -> Case:
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        if not case.on_hold:
+            raise Conflict(_("This case is not on hold."))
+        record("case:case:hold_released", actor=actor, subject=case, data={"reason": case.hold_reason})
+        case.on_hold, case.hold_reason = False, ""
+        case.save()
+    return case
+
+
+def close_case(case_id: int, *, resolution: str, actor: Any, note: str = "", merged_into_id: int | None = None) -> Case:
+    resolution = _choice(resolution, CaseResolution, "resolution")
+    note = _plain_text(note, "note")
+    if (resolution == CaseResolution.MERGED_INTO) != (merged_into_id is not None):
+        raise InvalidInput(
+            _("A case closed as merged names the case it was merged into, and only such a case does."),
+            field="merged_into_id",
+        )
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        CASE.check(case.status, CaseStatus.CLOSED)
+        _require_resolution_allowed(case, resolution)
+        target = None if merged_into_id is None else _merge_target(case, merged_into_id)
+        old = case.status
+        case.status, case.resolution, case.resolution_note = CaseStatus.CLOSED, resolution, note
+        case.merged_into, case.closed_at = target, now()
+        case.on_hold, case.hold_reason = False, ""  # a closed case has nothing left to remind anyone of
+        record(
+            "case:case:closed",
+            actor=actor,
+            subject=case,
+            data={"from": old, "resolution": resolution, "note": note, "merged_into": target and target.reference},
+        )
+        case.save()
+    return case
+
+
+def _require_resolution_allowed(case: Case, resolution: str) -> None:
+    allowed = RESOLUTIONS_FROM[case.status]
+    if resolution not in allowed:
+        raise Conflict(
+            _("A case in state “%(state)s” can only be closed as: %(allowed)s.")
+            % {
+                "state": CaseStatus(case.status).label,
+                "allowed": ", ".join(str(CaseResolution(choice).label) for choice in sorted(allowed)),
+            },
+            field="resolution",
+        )
+
+
+def _merge_target(case: Case, merged_into_id: Any) -> Case:
+    target_id = _as_id(merged_into_id, "merged_into_id")
+    if target_id == case.pk:
+        raise InvalidInput(_("A case cannot be merged into itself."), field="merged_into_id")
+    target = lock(Case, target_id)
+    if target.status == CaseStatus.CLOSED:
+        raise Conflict(_("A case cannot be merged into a closed case."), field="merged_into_id")
+    return target
+
+
+def assign_case_owner(case_id: int, *, owner_id: int, actor: Any) -> Case:
+    """The owner receives escalations; only a coordinator can own a case."""
+    owner_id = _as_id(owner_id, "owner_id")
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        _require_not_closed(case)
+        owner = (
+            User.objects.filter(pk=owner_id, is_active=True, memberships__role__in=COORDINATOR_ROLES).distinct().first()
+        )
+        if owner is None:
+            raise InvalidInput(_("Only an active coordinator can own a case."), field="owner_id")
+        record(
+            "case:case:owner_assigned",
+            actor=actor,
+            subject=case,
+            data={"from": case.owner_id, "to": owner.pk},
+        )
+        case.owner = owner
+        case.save()
+    return case
+
+
+def update_case_details(
+    case_id: int,
+    *,
+    actor: Any,
+    title: str | None = None,
+    summary: str | None = None,
+    international: bool | None = None,
+) -> Case:
+    """Change the given details (None leaves one as it is)."""
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = required_text(title, "title", _("Title"), max_length=300)
+    if summary is not None:
+        changes["summary"] = _plain_text(summary, "summary")
+    if international is not None:
+        if not isinstance(international, bool):
+            raise InvalidInput(_("Say yes or no."), field="international")
+        changes["international"] = international
+    if not changes:
+        raise InvalidInput(_("Nothing to change."))
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        _require_not_closed(case)
+        changed = _apply_changes(case, changes)
+        if changed:
+            record("case:case:updated", actor=actor, subject=case, data={"fields": changed})
+            case.save()
+    return case
+
+
+def _apply_changes(instance: Any, changes: dict[str, Any]) -> list[str]:
+    """Set the values that differ and name the fields that changed."""
+    changed = sorted(name for name, value in changes.items() if getattr(instance, name) != value)
+    for name in changed:
+        setattr(instance, name, changes[name])
+    return changed
+
+
+def set_target_disclosure_date(case_id: int, *, at: dt.datetime, actor: Any) -> Case:
+    """The coordinator's planned disclosure date (the agreed one is the embargo's)."""
+    at = _aware_datetime(at, "at")
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        _require_active(case, _("The target date can only be set on an open or coordinating case."))
+        if at <= now():
+            raise InvalidInput(_("The target disclosure date must be in the future."), field="at")
+        old = case.target_disclosure_at
+        record(
+            "case:case:target_date_set",
+            actor=actor,
+            subject=case,
+            data={"from": old and old.isoformat(), "to": at.isoformat()},
+        )
+        case.target_disclosure_at = at
+        case.save()
+    return case
+
+
+def mark_case_published(case_id: int, *, actor: Any) -> Case:
+    """The case's advisory went public (called by the advisory publication, also by the scheduler)."""
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        if actor is not None:
+            require_coordinator_on_case(case, actor)
+        CASE.check(case.status, CaseStatus.PUBLISHED)
+        case.status = CaseStatus.PUBLISHED
+        case.save()
+        record("case:case:published", actor=actor, subject=case)
+    return case
+
+
+# --- Developers in a case: the contact track -----------------------------------------------------
+
+
 def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Participation:
     """Add a product developer to the case as ``identified`` (nothing is sent yet)."""
     with transaction.atomic():
         case = lock(Case, case_id)
-        require_coordinator(actor)
-        if case.status not in {CaseStatus.OPEN, CaseStatus.COORDINATING}:
-            raise Conflict(_("Developers can only be added to an open or coordinating case."))
-        organisation = Organisation.objects.filter(pk=organisation_id, kind=OrganisationKind.PRODUCT_DEVELOPER).first()
+        require_coordinator_on_case(case, actor)
+        _require_active(case, _("Developers can only be added to an open or coordinating case."))
+        organisation = _organisation_of_kind(organisation_id, OrganisationKind.PRODUCT_DEVELOPER)
         if organisation is None:
             raise NotFound(_("No such product developer."))
         try:
@@ -61,6 +363,10 @@ def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Partic
             raise Conflict(_("This developer is already in the case.")) from error
         record("case:participant:identified", actor=actor, subject=case, data={"organisation": organisation.pk})
     return participation
+
+
+def _organisation_of_kind(organisation_id: Any, kind: str) -> Organisation | None:
+    return Organisation.objects.filter(pk=_as_id(organisation_id, "organisation_id"), kind=kind).first()
 
 
 def transition_participation(
@@ -79,18 +385,51 @@ def transition_participation(
     )
 
 
-def notify_participant(participation_id: int, *, actor: Any) -> Participation:
-    """Mark a developer notified. The first notification of a case sets its 起算日 and default date."""
+def notify_participant(participation_id: int, *, actor: Any, override_reason: str = "") -> Participation:
+    """Mark a developer notified and log the portal notice as its first contact attempt. The first
+    notification of a case sets its 起算日 and default date. A developer suspended from
+    pre-notification is only notified with ``override_reason``."""
     with transaction.atomic():
         participation = lock(Participation, participation_id)
-        require_coordinator(actor)
         case = lock(Case, participation.case_id)
+        require_coordinator_on_case(case, actor)
+        _require_active(case, _("Developers can only be notified in an open or coordinating case."))
+        PARTICIPATION.check(participation.status, P.NOTIFIED)
         at = now()
+        _override_suspension_if_any(participation, override_reason, actor=actor, at=at)
         participation.notified_at = at
-        transition_participation(participation, ParticipationStatus.NOTIFIED, actor=actor)
+        transition_participation(participation, P.NOTIFIED, actor=actor)
+        _log_attempt(participation, channel=ContactChannel.PORTAL, outcome=ContactOutcome.SENT, at=at, actor=actor)
         if case.start_date is None:
             start_case_clock(case, at=at, actor=actor)
     return participation
+
+
+def _override_suspension_if_any(
+    participation: Participation, override_reason: str, *, actor: Any, at: dt.datetime
+) -> None:
+    suspension = PreNotificationSuspension.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=at), organisation_id=participation.organisation_id
+    ).first()
+    if suspension is None:
+        return
+    override = _plain_text(override_reason, "override_reason")
+    if not override:
+        raise Conflict(
+            _(
+                "This developer is suspended from pre-notification (%(reason)s). "
+                "Notifying it needs an override with a reason."
+            )
+            % {"reason": suspension.reason},
+            field="override_reason",
+        )
+    participation.suspension_override_reason = override
+    record(
+        "case:participant:suspension_overridden",
+        actor=actor,
+        subject=participation.case,
+        data={"organisation": participation.organisation_id, "reason": override},
+    )
 
 
 def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
@@ -108,28 +447,579 @@ def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
     )
 
 
+def _log_attempt(
+    participation: Participation, *, channel: str, outcome: str, at: dt.datetime, actor: Any, note: str = ""
+) -> ContactAttempt:
+    return ContactAttempt.objects.create(
+        participation=participation, channel=channel, outcome=outcome, at=at, note=note, recorded_by=actor
+    )
+
+
+def log_contact_attempt(
+    participation_id: int,
+    *,
+    channel: str,
+    outcome: str,
+    note: str,
+    at: dt.datetime | None = None,
+    actor: Any,
+) -> ContactAttempt:
+    """Record one attempt to reach a notified developer (by staff, or by the system for mail it sent)."""
+    channel = _choice(channel, ContactChannel, "channel")
+    outcome = _choice(outcome, ContactOutcome, "outcome")
+    note = _plain_text(note, "note")
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        if actor is not None:
+            _require_coordinator_on_participation(participation, actor)
+        if participation.status in {P.IDENTIFIED, P.CLOSED}:
+            raise Conflict(_("Contact attempts are logged for a developer that was notified and is not closed."))
+        when = _attempt_time(at, participation)
+        attempt = _log_attempt(participation, channel=channel, outcome=outcome, at=when, actor=actor, note=note)
+        record(
+            "case:participant:contact_logged",
+            actor=actor,
+            subject=participation.case,
+            data={"organisation": participation.organisation_id, "channel": channel, "outcome": outcome, "at": when},
+        )
+    return attempt
+
+
+def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.datetime:
+    """An attempt happened between the notification and now: the unreachable rule counts on it."""
+    current = now()
+    if at is None:
+        return current
+    at = _aware_datetime(at, "at")
+    if at > current:
+        raise InvalidInput(_("A contact attempt cannot be in the future."), field="at")
+    if participation.notified_at is not None and at < participation.notified_at:
+        raise InvalidInput(
+            _("A contact attempt cannot be earlier than the notification (%(notified)s).")
+            % {"notified": _format_instant(participation.notified_at)},
+            field="at",
+        )
+    return at
+
+
 def acknowledge_participation(participation_id: int, *, actor: Any) -> Participation:
     """The developer confirmed contact (Vultron V). Staff or a member of the developer may do this;
     from the unreachable track it withdraws any listing."""
     with transaction.atomic():
         participation = lock(Participation, participation_id)
-        is_member = participation.organisation_id in permissions.vendor_organisation_ids(actor)
-        if not (is_member or permissions.is_coordinator(actor)):
-            raise NotFound()
-        participation.acknowledged_at = participation.acknowledged_at or now()
-        participation.listed_at = None
-        transition_participation(participation, ParticipationStatus.ACKNOWLEDGED, actor=actor)
+        _require_developer_or_coordinator(participation, actor)
+        _acknowledge(participation, actor=actor)
     return participation
 
 
-def mark_case_published(case_id: int, *, actor: Any) -> Case:
-    """The case's advisory went public (called by the advisory publication, also by the scheduler)."""
+def developer_responded(participation_id: int, *, actor: Any) -> Participation:
+    """A developer on the unreachable track (or before the committee) answered after all: back to
+    acknowledged, and any public listing is withdrawn."""
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_developer_or_coordinator(participation, actor)
+        if participation.status not in UNREACHABLE_TRACK:
+            raise Conflict(
+                _(
+                    "Only a developer on the unreachable track or before the committee can respond back into coordination."
+                )
+            )
+        _acknowledge(participation, actor=actor)
+    return participation
+
+
+def _acknowledge(participation: Participation, *, actor: Any) -> None:
+    was_listed = participation.listed_at is not None
+    participation.acknowledged_at = participation.acknowledged_at or now()
+    participation.listed_at = participation.product_listed_at = None
+    transition_participation(participation, P.ACKNOWLEDGED, actor=actor)
+    if was_listed:
+        record(
+            "case:participant:listing_withdrawn",
+            actor=actor,
+            subject=participation.case,
+            data={"organisation": participation.organisation_id},
+        )
+
+
+def close_participation(participation_id: int, *, actor: Any, note: str = "") -> Participation:
+    note = _plain_text(note, "note")
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_coordinator_on_participation(participation, actor)
+        participation.closing_note = note
+        transition_participation(participation, P.CLOSED, actor=actor, data={"note": note})
+    return participation
+
+
+def record_reminder(participation_id: int, *, actor: Any = None) -> Participation:
+    """Claim the reminder of a developer that has not acknowledged; refused when not due (safe to run twice)."""
+    return _claim_follow_up(
+        participation_id, actor=actor, due=queries.due_for_reminder, field="reminded_at", event="reminded"
+    )
+
+
+def record_escalation(participation_id: int, *, actor: Any = None) -> Participation:
+    """Claim the escalation to the case owner; refused when not due (safe to run twice)."""
+    return _claim_follow_up(
+        participation_id, actor=actor, due=queries.due_for_escalation, field="escalated_at", event="escalated"
+    )
+
+
+def _claim_follow_up(
+    participation_id: int, *, actor: Any, due: Callable[[dt.datetime], Q], field: str, event: str
+) -> Participation:
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        if actor is not None:
+            _require_coordinator_on_participation(participation, actor)
+        at = now()
+        if not Participation.objects.filter(due(at), pk=participation.pk).exists():
+            raise Conflict(_("This developer is not due for this follow-up."))
+        setattr(participation, field, at)
+        record(
+            f"case:participant:{event}",
+            actor=actor,
+            subject=participation.case,
+            data={"organisation": participation.organisation_id},
+        )
+        participation.save()
+    return participation
+
+
+# --- The unreachable track (連絡不能) and the committee ---------------------------------------------
+
+
+def mark_unreachable(participation_id: int, *, actor: Any) -> Participation:
+    """Allowed only after enough attempts over enough days across enough channels (settings.KYOCHO)."""
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_coordinator_on_participation(participation, actor)
+        PARTICIPATION.check(participation.status, P.UNREACHABLE)
+        progress = queries.unreachable_progress(participation)
+        missing = progress.shortfalls()
+        if missing:
+            raise Conflict(
+                _("The developer cannot be declared unreachable yet; still missing: %(missing)s.")
+                % {"missing": "; ".join(missing)}
+            )
+        transition_participation(
+            participation,
+            P.UNREACHABLE,
+            actor=actor,
+            data={"attempts": progress.attempts, "days": progress.days, "channels": progress.channels},
+        )
+    return participation
+
+
+def list_developer_name(participation_id: int, *, actor: Any) -> Participation:
+    """Stage 1: the developer's name goes on the public unreachable-developers list."""
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_coordinator_on_participation(participation, actor)
+        participation.listed_at = now()
+        transition_participation(participation, P.LISTED_NAME, actor=actor)
+    return participation
+
+
+def list_developer_product(participation_id: int, *, actor: Any) -> Participation:
+    """Stage 2, about three months after stage 1: product name and versions are added to the listing."""
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_coordinator_on_participation(participation, actor)
+        PARTICIPATION.check(participation.status, P.LISTED_PRODUCT)
+        assert participation.listed_at is not None  # set on the way into listed_name
+        earliest = participation.listed_at + dt.timedelta(days=settings.KYOCHO["UNREACHABLE_STAGE2_DAYS"])
+        at = now()
+        if at < earliest:
+            raise Conflict(
+                _("The product can be listed from %(earliest)s, %(days)d days after the name was listed.")
+                % {"earliest": _format_instant(earliest), "days": settings.KYOCHO["UNREACHABLE_STAGE2_DAYS"]}
+            )
+        participation.product_listed_at = at
+        transition_participation(participation, P.LISTED_PRODUCT, actor=actor)
+    return participation
+
+
+def refer_to_committee(participation_id: int, *, actor: Any, reason: str = "") -> Participation:
+    """Put the participation before the disclosure review committee: after stage 2 of the unreachable
+    listing, or — with a reason — a reachable developer with whom coordination is impossible (調整不能),
+    or a held decision for another look."""
+    reason = _plain_text(reason, "reason")
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_coordinator_on_participation(participation, actor)
+        PARTICIPATION.check(participation.status, P.COMMITTEE_REVIEW)
+        if participation.status != P.LISTED_PRODUCT and not reason:
+            raise InvalidInput(
+                _("Referring a developer that was not listed as unreachable needs a reason."), field="reason"
+            )
+        participation.committee_referral_reason = reason
+        participation.committee_decision_reason, participation.committee_decided_at = "", None
+        transition_participation(participation, P.COMMITTEE_REVIEW, actor=actor, data={"reason": reason})
+    return participation
+
+
+COMMITTEE_DECISIONS = frozenset({P.PUBLISH_WITHOUT_VENDOR, P.HOLD})
+
+
+def record_committee_decision(participation_id: int, *, decision: str, reason: str, actor: Any) -> Participation:
+    if not isinstance(decision, str) or decision not in COMMITTEE_DECISIONS:
+        raise InvalidInput(
+            _("The committee decides “%(publish)s” or “%(hold)s”.")
+            % {"publish": P.PUBLISH_WITHOUT_VENDOR, "hold": P.HOLD},
+            field="decision",
+        )
+    reason = required_text(reason, "reason", _("Reason"))
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_committee(participation, actor)
+        participation.committee_decision_reason, participation.committee_decided_at = reason, now()
+        transition_participation(participation, decision, actor=actor, data={"reason": reason})
+    return participation
+
+
+# --- Vultron vfd flags ---------------------------------------------------------------------------
+
+VFD_FIELDS = {
+    VfdFlag.VENDOR_AWARE: "acknowledged_at",
+    VfdFlag.FIX_READY: "fix_ready_at",
+    VfdFlag.FIX_DEPLOYED: "fix_deployed_at",
+}
+
+
+def set_fix_ready(participation_id: int, *, actor: Any) -> Participation:
+    return _set_vfd_flag(participation_id, VfdFlag.FIX_READY, actor=actor)
+
+
+def set_fix_deployed(participation_id: int, *, actor: Any) -> Participation:
+    return _set_vfd_flag(participation_id, VfdFlag.FIX_DEPLOYED, actor=actor)
+
+
+def _set_vfd_flag(participation_id: int, flag: VfdFlag, *, actor: Any) -> Participation:
+    """Flags go V → F → D, in that order only; each is set once."""
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_developer_or_coordinator(participation, actor)
+        field = VFD_FIELDS[flag]
+        if getattr(participation, field) is not None:
+            raise Conflict(_("“%(flag)s” is already set.") % {"flag": flag.label})
+        previous = VFD_ORDER[VFD_ORDER.index(flag) - 1]
+        if getattr(participation, VFD_FIELDS[previous]) is None:
+            raise Conflict(
+                _("“%(flag)s” can only follow “%(previous)s” (%(code)s), which is not set yet.")
+                % {"flag": flag.label, "previous": previous.label, "code": previous.value}
+            )
+        setattr(participation, field, now())
+        record(
+            f"case:participant:{field.removesuffix('_at')}",
+            actor=actor,
+            subject=participation.case,
+            data={"organisation": participation.organisation_id, "flag": flag.value},
+        )
+        participation.save()
+    return participation
+
+
+# --- Investigation answers -----------------------------------------------------------------------
+
+
+def record_answer(
+    participation_id: int,
+    *,
+    vulnerability_id: int,
+    product: str,
+    status: str,
+    justification: str = "",
+    fixed_version: str = "",
+    actor: Any,
+) -> Answer:
+    """A developer's answer for one (vulnerability, product). The first answer may be any status;
+    later ones follow the ANSWER table."""
+    product = required_text(product, "product", _("Product"), max_length=200)
+    status = _choice(status, AnswerStatus, "status")
+    justification, fixed_version = _answer_details(status, justification, fixed_version)
+    with transaction.atomic():
+        participation = lock(Participation, participation_id)
+        _require_developer_or_coordinator(participation, actor)
+        _require_may_answer(participation, actor)
+        vulnerability = Vulnerability.objects.filter(
+            pk=_as_id(vulnerability_id, "vulnerability_id"), case_id=participation.case_id
+        ).first()
+        if vulnerability is None:
+            raise NotFound(_("No such vulnerability in this case."))
+        answer = (
+            Answer.objects.select_for_update()
+            .filter(participation=participation, vulnerability=vulnerability, product=product)
+            .first()
+        )
+        old = None if answer is None else answer.status
+        if answer is None:
+            answer = Answer(participation=participation, vulnerability=vulnerability, product=product)
+        else:
+            ANSWER.check(answer.status, status)
+        answer.status, answer.justification, answer.fixed_version = status, justification, fixed_version
+        answer.updated_at, answer.updated_by = now(), actor
+        record(
+            "case:answer:recorded",
+            actor=actor,
+            subject=participation.case,
+            data={
+                "organisation": participation.organisation_id,
+                "vulnerability": vulnerability.pk,
+                "product": product,
+                "from": old,
+                "to": status,
+            },
+        )
+        answer.save()
+    return answer
+
+
+def _require_may_answer(participation: Participation, actor: Any) -> None:
+    """Developers answer once they confirmed contact; a coordinator may note an answer of any notified one."""
+    if participation.status == P.IDENTIFIED:
+        raise Conflict(_("The developer has not been notified yet."))
+    if participation.acknowledged_at is None and not permissions.is_coordinator(actor):
+        raise Conflict(_("Confirm that you received the notification before answering."))
+
+
+def _answer_details(status: str, justification: Any, fixed_version: Any) -> tuple[str, str]:
+    """not_affected needs a justification, fixed a version; neither belongs to any other status."""
+    justification = _plain_text(justification, "justification")
+    fixed_version = _plain_text(fixed_version, "fixed_version", max_length=100)
+    if status == AnswerStatus.NOT_AFFECTED:
+        if not justification:
+            raise InvalidInput(_("Say why the product is not affected."), field="justification")
+        _choice(justification, NotAffectedJustification, "justification")
+    elif justification:
+        raise InvalidInput(_("A justification belongs only to a “not affected” answer."), field="justification")
+    if status == AnswerStatus.FIXED:
+        if not fixed_version:
+            raise InvalidInput(_("Name the version that fixes it."), field="fixed_version")
+    elif fixed_version:
+        raise InvalidInput(_("A fixed version belongs only to a “fixed” answer."), field="fixed_version")
+    return justification, fixed_version
+
+
+# --- Vulnerabilities -----------------------------------------------------------------------------
+
+CWE_ID = re.compile(r"CWE-[1-9][0-9]{0,5}")
+CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
+AFFECTED_KEYS = frozenset({"product", "versions", "organisation_id"})
+
+
+def _clean_title(value: Any) -> str:
+    return required_text(value, "title", _("Title"), max_length=300)
+
+
+def _clean_description(value: Any) -> str:
+    return _plain_text(value, "description")
+
+
+def _clean_cwe(value: Any) -> str:
+    return _matching(value, CWE_ID, "cwe", _("A CWE id looks like CWE-79."))
+
+
+def _clean_cve_id(value: Any) -> str:
+    return _matching(value, CVE_ID, "cve_id", _("A CVE id looks like CVE-2026-12345."))
+
+
+def _matching(value: Any, pattern: re.Pattern[str], field: str, message: str) -> str:
+    text = _plain_text(value, field).upper()
+    if text and not pattern.fullmatch(text):
+        raise InvalidInput(message, field=field)
+    return text
+
+
+def _clean_cvss31(value: Any) -> str:
+    return _clean_vector(value, cvss31_score, "cvss31_vector")
+
+
+def _clean_cvss40(value: Any) -> str:
+    return _clean_vector(value, cvss40_score, "cvss40_vector")
+
+
+def _clean_vector(value: Any, score: Callable[[str], Score], field: str) -> str:
+    """Empty, or a vector the cvss library accepts, kept in its canonical form."""
+    text = _plain_text(value, field)
+    if not text:
+        return ""
+    try:
+        return score(text).vector
+    except InvalidVector as error:
+        raise InvalidInput(_("This vector is not valid: %(reason)s") % {"reason": error}, field=field) from error
+
+
+def _clean_affected(value: Any) -> list[dict[str, Any]]:
+    """[{"product": …, "versions": …, "organisation_id": developer id (optional)}, …]"""
+    if not isinstance(value, list):
+        raise InvalidInput(_("Affected products are a list."), field="affected")
+    cleaned = [_clean_affected_entry(entry) for entry in value]
+    developer_ids = {entry["organisation_id"] for entry in cleaned if "organisation_id" in entry}
+    known = set(
+        Organisation.objects.filter(pk__in=developer_ids, kind=OrganisationKind.PRODUCT_DEVELOPER).values_list(
+            "pk", flat=True
+        )
+    )
+    if developer_ids - known:
+        raise InvalidInput(_("An affected product names an unknown product developer."), field="affected")
+    return cleaned
+
+
+def _clean_affected_entry(entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not set(entry) <= AFFECTED_KEYS:
+        raise InvalidInput(
+            _("Each affected product has a product, and optionally versions and a developer id."), field="affected"
+        )
+    cleaned: dict[str, Any] = {
+        "product": required_text(entry.get("product"), "affected", _("Product"), max_length=200),
+        "versions": _plain_text(entry.get("versions", ""), "affected", max_length=500),
+    }
+    if entry.get("organisation_id") is not None:
+        cleaned["organisation_id"] = _as_id(entry["organisation_id"], "affected")
+    return cleaned
+
+
+VULNERABILITY_FIELD_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "title": _clean_title,
+    "description": _clean_description,
+    "cwe": _clean_cwe,
+    "cvss31_vector": _clean_cvss31,
+    "cvss40_vector": _clean_cvss40,
+    "cve_id": _clean_cve_id,
+    "affected": _clean_affected,
+}
+
+
+def _clean_vulnerability_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: VULNERABILITY_FIELD_CLEANERS[name](value) for name, value in fields.items()}
+
+
+def _require_unique_cve(case: Case, cve_id: str, *, other_than: Vulnerability | None = None) -> None:
+    same = case.vulnerabilities.filter(cve_id=cve_id)
+    if other_than is not None:
+        same = same.exclude(pk=other_than.pk)
+    if cve_id and same.exists():
+        raise Conflict(_("Another vulnerability of this case already has this CVE id."), field="cve_id")
+
+
+def add_vulnerability(
+    case_id: int,
+    *,
+    title: str,
+    actor: Any,
+    description: str = "",
+    cwe: str = "",
+    cvss31_vector: str = "",
+    cvss40_vector: str = "",
+    cve_id: str = "",
+    affected: list[dict[str, Any]] | None = None,
+) -> Vulnerability:
+    """Scores are never typed: they are computed from the vectors whenever shown (cases.scoring)."""
+    fields = _clean_vulnerability_fields(
+        {
+            "title": title,
+            "description": description,
+            "cwe": cwe,
+            "cvss31_vector": cvss31_vector,
+            "cvss40_vector": cvss40_vector,
+            "cve_id": cve_id,
+            "affected": [] if affected is None else affected,
+        }
+    )
     with transaction.atomic():
         case = lock(Case, case_id)
-        if actor is not None:
-            require_coordinator(actor)
-        CASE.check(case.status, CaseStatus.PUBLISHED)
-        case.status = CaseStatus.PUBLISHED
-        case.save()
-        record("case:case:published", actor=actor, subject=case)
-    return case
+        require_coordinator_on_case(case, actor)
+        _require_not_closed(case)
+        _require_unique_cve(case, fields["cve_id"])
+        vulnerability = Vulnerability.objects.create(case=case, **fields)
+        record(
+            "case:vulnerability:added",
+            actor=actor,
+            subject=case,
+            data={"vulnerability": vulnerability.pk, "title": vulnerability.title, "cve_id": vulnerability.cve_id},
+        )
+    return vulnerability
+
+
+def update_vulnerability(
+    vulnerability_id: int,
+    *,
+    actor: Any,
+    title: str | None = None,
+    description: str | None = None,
+    cwe: str | None = None,
+    cvss31_vector: str | None = None,
+    cvss40_vector: str | None = None,
+    cve_id: str | None = None,
+    affected: list[dict[str, Any]] | None = None,
+) -> Vulnerability:
+    """Change the given fields (None leaves one as it is; an empty string clears an optional one)."""
+    given = {
+        "title": title,
+        "description": description,
+        "cwe": cwe,
+        "cvss31_vector": cvss31_vector,
+        "cvss40_vector": cvss40_vector,
+        "cve_id": cve_id,
+        "affected": affected,
+    }
+    changes = _clean_vulnerability_fields({name: value for name, value in given.items() if value is not None})
+    if not changes:
+        raise InvalidInput(_("Nothing to change."))
+    with transaction.atomic():
+        vulnerability = lock(Vulnerability, vulnerability_id)
+        case = lock(Case, vulnerability.case_id)
+        require_coordinator_on_case(case, actor)
+        _require_not_closed(case)
+        if "cve_id" in changes:
+            _require_unique_cve(case, changes["cve_id"], other_than=vulnerability)
+        changed = _apply_changes(vulnerability, changes)
+        if changed:
+            record(
+                "case:vulnerability:updated",
+                actor=actor,
+                subject=case,
+                data={"vulnerability": vulnerability.pk, "fields": changed},
+            )
+            vulnerability.save()
+    return vulnerability
+
+
+# --- Partner coordinators ------------------------------------------------------------------------
+
+
+def share_case_with_partner(case_id: int, *, organisation_id: int, actor: Any, tracking_id: str = "") -> CasePartner:
+    """The partner team sees the case and its whole developer list."""
+    tracking_id = _plain_text(tracking_id, "tracking_id", max_length=100)
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        _require_not_closed(case)
+        organisation = _organisation_of_kind(organisation_id, OrganisationKind.PARTNER_TEAM)
+        if organisation is None:
+            raise NotFound(_("No such partner coordinator team."))
+        try:
+            with transaction.atomic():
+                partner = CasePartner.objects.create(case=case, organisation=organisation, tracking_id=tracking_id)
+        except IntegrityError as error:
+            raise Conflict(_("The case is already shared with this team.")) from error
+        record(
+            "case:partner:shared",
+            actor=actor,
+            subject=case,
+            data={"organisation": organisation.pk, "tracking_id": tracking_id},
+        )
+    return partner
+
+
+def unshare_case_with_partner(case_id: int, *, organisation_id: int, actor: Any) -> None:
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        require_coordinator_on_case(case, actor)
+        partner = case.partners.filter(organisation_id=_as_id(organisation_id, "organisation_id")).first()
+        if partner is None:
+            raise NotFound(_("The case is not shared with this team."))
+        record("case:partner:unshared", actor=actor, subject=case, data={"organisation": partner.organisation_id})
+        partner.delete()

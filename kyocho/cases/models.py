@@ -27,6 +27,7 @@ class Case(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True)
     resolution = models.CharField(max_length=32, choices=CaseResolution.choices, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
@@ -53,6 +54,10 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=models.Q(on_hold=False) | models.Q(hold_reason__gt=""),
                 name="case_hold_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True) | models.Q(resolution="merged_into"),
+                name="case_merged_into_only_when_merged",
             ),
         ]
 
@@ -91,7 +96,13 @@ class Participation(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Unreachable track: stage 1 (name listed) and stage 2 (product listed); cleared when the listing is withdrawn.
     listed_at = models.DateTimeField(null=True, blank=True)
+    product_listed_at = models.DateTimeField(null=True, blank=True)
+    committee_referral_reason = models.TextField(blank=True)
+    committee_decision_reason = models.TextField(blank=True)
+    committee_decided_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
     # Vultron vfd: V is acknowledged_at; F and D below, in that order only.
     fix_ready_at = models.DateTimeField(null=True, blank=True)
     fix_deployed_at = models.DateTimeField(null=True, blank=True)
@@ -99,7 +110,18 @@ class Participation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="participation_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "organisation"], name="participation_unique"),
+            # Vultron vfd order: F needs V, D needs F.
+            models.CheckConstraint(
+                condition=models.Q(fix_ready_at__isnull=True) | models.Q(acknowledged_at__isnull=False),
+                name="participation_fix_ready_after_aware",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fix_deployed_at__isnull=True) | models.Q(fix_ready_at__isnull=False),
+                name="participation_fix_deployed_after_ready",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} in {self.case.reference}"

@@ -2,31 +2,56 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
-from kyocho.cases.models import Case, Participation
+from kyocho.accounts.roles import Role
+from kyocho.cases.models import Answer, Case, ContactAttempt, Participation, Vulnerability
+from kyocho.cases.workflow import CaseStatus, ParticipationStatus
 from kyocho.core.errors import NotFound
+from kyocho.intake.workflow import ReportStatus
+
+NO_RESPONSE = "no_response"
+
+# What the disclosure review committee has had put before it (its review packets).
+COMMITTEE_PACKET_STATES = frozenset(
+    {
+        ParticipationStatus.COMMITTEE_REVIEW,
+        ParticipationStatus.PUBLISH_WITHOUT_VENDOR,
+        ParticipationStatus.HOLD,
+    }
+)
 
 
 def visible_cases(actor: Any) -> QuerySet[Case]:
     """Coordinators and intake staff see every case; developers the cases their organisation was
     notified of (not merely identified); partners the cases shared with their team; reporters the
-    cases their own reports were accepted into."""
+    cases their own reports were accepted into. Committee members see no case here, only packets."""
     if permissions.is_staff_member(actor):
         return Case.objects.all()
     if not getattr(actor, "is_authenticated", False):
         return Case.objects.none()
+    condition = Q(reports__reporter=actor, reports__status=ReportStatus.ACCEPTED)
     vendor_orgs = permissions.vendor_organisation_ids(actor)
-    partner_orgs = permissions.partner_organisation_ids(actor)
-    condition = Q(reports__reporter=actor)
     if vendor_orgs:
-        condition |= Q(participations__organisation_id__in=vendor_orgs) & ~Q(participations__status="identified")
+        condition |= Q(participations__in=_notified_participations_of(vendor_orgs))
+    partner_orgs = permissions.partner_organisation_ids(actor)
     if partner_orgs:
         condition |= Q(partners__organisation_id__in=partner_orgs)
     return Case.objects.filter(pk__in=Case.objects.filter(condition).values("pk"))
+
+
+def _notified_participations_of(organisation_ids: frozenset[int]) -> QuerySet[Participation]:
+    """A developer learns of a case only when notified: an identified participation stays invisible."""
+    return Participation.objects.filter(organisation_id__in=organisation_ids).exclude(
+        status=ParticipationStatus.IDENTIFIED
+    )
 
 
 def get_case(actor: Any, case_id: int | str) -> Case:
@@ -36,12 +61,168 @@ def get_case(actor: Any, case_id: int | str) -> Case:
         raise NotFound() from error
 
 
+def can_see_case(actor: Any, case_id: int) -> bool:
+    return visible_cases(actor).filter(pk=case_id).exists()
+
+
+def all_visible_participations(actor: Any) -> QuerySet[Participation]:
+    """Staff see every participation; partners every developer of the cases shared with them; a
+    developer only its own organisation's, once notified."""
+    if permissions.is_staff_member(actor):
+        return Participation.objects.all()
+    condition = Q(pk__in=_notified_participations_of(permissions.vendor_organisation_ids(actor)).values("pk"))
+    partner_orgs = permissions.partner_organisation_ids(actor)
+    if partner_orgs:
+        condition |= Q(case__partners__organisation_id__in=partner_orgs)
+    return Participation.objects.filter(pk__in=Participation.objects.filter(condition).values("pk"))
+
+
 def visible_participations(actor: Any, case: Case) -> QuerySet[Participation]:
-    """Staff and partners see every developer in a case; a developer sees only its own organisation's."""
-    queryset = case.participations.select_related("organisation")
-    if (
-        permissions.is_staff_member(actor)
-        or case.partners.filter(organisation_id__in=permissions.partner_organisation_ids(actor)).exists()
-    ):
-        return queryset
-    return queryset.filter(organisation_id__in=permissions.vendor_organisation_ids(actor))
+    return all_visible_participations(actor).filter(case=case).select_related("organisation").order_by("pk")
+
+
+def get_participation(actor: Any, participation_id: int | str) -> Participation:
+    try:
+        return all_visible_participations(actor).select_related("case", "organisation").get(pk=participation_id)
+    except (Participation.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFound() from error
+
+
+def can_see_participation(actor: Any, participation_id: int) -> bool:
+    return all_visible_participations(actor).filter(pk=participation_id).exists()
+
+
+def committee_packets(actor: Any) -> QuerySet[Participation]:
+    """Participations put before the disclosure review committee, for its members and leads."""
+    if not (permissions.has_role(actor, Role.COMMITTEE_MEMBER) or permissions.is_lead(actor)):
+        return Participation.objects.none()
+    return Participation.objects.filter(status__in=COMMITTEE_PACKET_STATES).select_related("case", "organisation")
+
+
+def contact_attempts(actor: Any, participation_id: int | str) -> QuerySet[ContactAttempt]:
+    """The contact log is the coordinators' working record: staff only."""
+    if not permissions.is_staff_member(actor):
+        raise NotFound()
+    return ContactAttempt.objects.filter(participation=get_participation(actor, participation_id))
+
+
+def visible_vulnerabilities(actor: Any, case: Case) -> QuerySet[Vulnerability]:
+    return get_case(actor, case.pk).vulnerabilities.order_by("pk")
+
+
+# --- Reminders (PRODUCT.md §2.3): not acknowledged N days after notification; held cases are skipped.
+
+
+def _awaiting_acknowledgement(now: dt.datetime, days: int) -> Q:
+    return Q(
+        status=ParticipationStatus.NOTIFIED,
+        notified_at__lte=now - dt.timedelta(days=days),
+        case__status=CaseStatus.COORDINATING,
+        case__on_hold=False,
+    )
+
+
+def due_for_reminder(now: dt.datetime) -> Q:
+    return _awaiting_acknowledgement(now, settings.KYOCHO["REMINDER_DAYS"]) & Q(reminded_at__isnull=True)
+
+
+def due_for_escalation(now: dt.datetime) -> Q:
+    return _awaiting_acknowledgement(now, settings.KYOCHO["ESCALATION_DAYS"]) & Q(escalated_at__isnull=True)
+
+
+def participations_due_for_reminder(now: dt.datetime) -> QuerySet[Participation]:
+    return Participation.objects.filter(due_for_reminder(now)).order_by("notified_at")
+
+
+def participations_due_for_escalation(now: dt.datetime) -> QuerySet[Participation]:
+    return Participation.objects.filter(due_for_escalation(now)).order_by("notified_at")
+
+
+def cases_due_for_reminders(now: dt.datetime) -> QuerySet[Case]:
+    """Cases with a developer due for a reminder or an escalation; a case on hold never is."""
+    due = Participation.objects.filter(due_for_reminder(now) | due_for_escalation(now))
+    return Case.objects.filter(pk__in=due.values("case_id")).order_by("pk")
+
+
+# --- The unreachable rule (連絡不能): enough attempts, over enough days, across enough channels.
+
+
+@dataclass(frozen=True)
+class UnreachableProgress:
+    attempts: int
+    days: int
+    channels: int
+
+    def shortfalls(self) -> list[str]:
+        """What is still missing before the developer may be declared unreachable, in words."""
+        rules = settings.KYOCHO
+        missing = []
+        if self.attempts < rules["UNREACHABLE_MIN_ATTEMPTS"]:
+            missing.append(
+                _("%(done)d of %(needed)d contact attempts")
+                % {"done": self.attempts, "needed": rules["UNREACHABLE_MIN_ATTEMPTS"]}
+            )
+        if self.days < rules["UNREACHABLE_MIN_DAYS"]:
+            missing.append(
+                _("attempts spanning %(done)d of %(needed)d days")
+                % {"done": self.days, "needed": rules["UNREACHABLE_MIN_DAYS"]}
+            )
+        if self.channels < rules["UNREACHABLE_MIN_CHANNELS"]:
+            missing.append(
+                _("%(done)d of %(needed)d different channels")
+                % {"done": self.channels, "needed": rules["UNREACHABLE_MIN_CHANNELS"]}
+            )
+        return missing
+
+
+def unreachable_progress(participation: Participation) -> UnreachableProgress:
+    times = list(participation.contact_attempts.values_list("at", flat=True))
+    channels = set(participation.contact_attempts.values_list("channel", flat=True))
+    days = (max(times) - min(times)).days if times else 0
+    return UnreachableProgress(attempts=len(times), days=days, channels=len(channels))
+
+
+# --- Investigation answers: one cell per (participation, vulnerability, product); no row is no_response.
+
+
+@dataclass(frozen=True)
+class AnswerCell:
+    participation: Participation
+    vulnerability: Vulnerability
+    product: str  # empty when neither the case nor the developer named a product yet
+    status: str  # an AnswerStatus value or NO_RESPONSE
+    answer: Answer | None
+
+
+def answer_matrix(actor: Any, case: Case) -> list[AnswerCell]:
+    """Every notified developer × vulnerability × product with its answer, or no_response. A developer
+    sees only its own organisation's rows."""
+    case = get_case(actor, case.pk)
+    participations = list(visible_participations(actor, case).exclude(status=ParticipationStatus.IDENTIFIED))
+    vulnerabilities = list(case.vulnerabilities.order_by("pk"))
+    answers = {
+        (answer.participation_id, answer.vulnerability_id, answer.product): answer
+        for answer in Answer.objects.filter(participation__in=participations)
+    }
+    cells = []
+    for participation in participations:
+        for vulnerability in vulnerabilities:
+            for product in _products_asked(participation, vulnerability, answers):
+                answer = answers.get((participation.pk, vulnerability.pk, product))
+                status = answer.status if answer else NO_RESPONSE
+                cells.append(AnswerCell(participation, vulnerability, product, status, answer))
+    return cells
+
+
+def _products_asked(
+    participation: Participation, vulnerability: Vulnerability, answers: dict[tuple[int, int, str], Answer]
+) -> list[str]:
+    """The developer's products named in the vulnerability's affected list, plus any it answered for."""
+    named = [
+        entry["product"]
+        for entry in vulnerability.affected
+        if entry.get("organisation_id") == participation.organisation_id
+    ]
+    answered = [product for (pid, vid, product) in answers if pid == participation.pk and vid == vulnerability.pk]
+    products = sorted(set(named) | set(answered))
+    return products or [""]
