@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, TextChoices
+from django.db.models import Model, Q, TextChoices
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -47,6 +48,7 @@ from kyocho.core.ids import public_reference
 from kyocho.disclosure.models import PreNotificationSuspension
 
 P = ParticipationStatus
+M = TypeVar("M", bound=Model)
 ACTIVE_CASE_STATES = frozenset({CaseStatus.OPEN, CaseStatus.COORDINATING})
 
 # --- Permissions ---------------------------------------------------------------------------------
@@ -101,6 +103,60 @@ def _require_committee(participation: Participation, actor: Any) -> None:
     )
 
 
+def _or_system(require: Callable[[M, Any], None]) -> Callable[[M, Any], None]:
+    """The system itself (actor None: the scheduler, inbound mail) may also do what ``require`` guards."""
+
+    def check(instance: M, actor: Any) -> None:
+        if actor is not None:
+            require(instance, actor)
+
+    return check
+
+
+@contextmanager
+def _locked(model: type[M], pk: int, *, actor: Any, require: Callable[[M, Any], None]) -> Iterator[M]:
+    """The first steps of the recipe: a transaction, the row locked, the actor's permission checked."""
+    with transaction.atomic():
+        instance = lock(model, pk)
+        require(instance, actor)
+        yield instance
+
+
+def _locked_case(
+    case_id: int, *, actor: Any, require: Callable[[Case, Any], None] = require_coordinator_on_case
+) -> AbstractContextManager[Case]:
+    return _locked(Case, case_id, actor=actor, require=require)
+
+
+def _locked_participation(
+    participation_id: int,
+    *,
+    actor: Any,
+    require: Callable[[Participation, Any], None] = _require_coordinator_on_participation,
+) -> AbstractContextManager[Participation]:
+    return _locked(Participation, participation_id, actor=actor, require=require)
+
+
+def _create_once(model: type[M], conflict: str, **fields: Any) -> M:
+    """Create the row, or refuse in words when it exists (the unique constraint decides, free of races)."""
+    try:
+        with transaction.atomic():
+            return model._default_manager.create(**fields)
+    except IntegrityError as error:
+        raise Conflict(conflict) from error
+
+
+def _audit_participant(
+    verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
+) -> None:
+    record(
+        f"case:participant:{verb}",
+        actor=actor,
+        subject=participation.case,
+        data={"organisation": participation.organisation_id, **(data or {})},
+    )
+
+
 # --- Argument checks -----------------------------------------------------------------------------
 
 
@@ -152,7 +208,7 @@ def open_case(*, title: str, actor: Any, summary: str = "", international: bool 
         case = Case.objects.create(
             reference=public_reference("KYC"),
             title=title,
-            summary=summary.strip(),
+            summary=_plain_text(summary, "summary"),
             international=international,
             owner=actor,
         )
@@ -173,9 +229,7 @@ def _require_not_closed(case: Case) -> None:
 def put_case_on_hold(case_id: int, *, reason: str, actor: Any) -> Case:
     """Stops reminders and escalation for the case until released."""
     reason = required_text(reason, "reason", _("Reason"))
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_active(case, _("Only an open or coordinating case can be put on hold."))
         if case.on_hold:
             raise Conflict(_("This case is already on hold."))
@@ -186,9 +240,7 @@ def put_case_on_hold(case_id: int, *, reason: str, actor: Any) -> Case:
 
 
 def release_case_hold(case_id: int, *, actor: Any) -> Case:
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         if not case.on_hold:
             raise Conflict(_("This case is not on hold."))
         record("case:case:hold_released", actor=actor, subject=case, data={"reason": case.hold_reason})
@@ -205,9 +257,7 @@ def close_case(case_id: int, *, resolution: str, actor: Any, note: str = "", mer
             _("A case closed as merged names the case it was merged into, and only such a case does."),
             field="merged_into_id",
         )
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         CASE.check(case.status, CaseStatus.CLOSED)
         _require_resolution_allowed(case, resolution)
         target = None if merged_into_id is None else _merge_target(case, merged_into_id)
@@ -251,9 +301,7 @@ def _merge_target(case: Case, merged_into_id: Any) -> Case:
 def assign_case_owner(case_id: int, *, owner_id: int, actor: Any) -> Case:
     """The owner receives escalations; only a coordinator can own a case."""
     owner_id = _as_id(owner_id, "owner_id")
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         owner = (
             User.objects.filter(pk=owner_id, is_active=True, memberships__role__in=COORDINATOR_ROLES).distinct().first()
@@ -291,9 +339,7 @@ def update_case_details(
         changes["international"] = international
     if not changes:
         raise InvalidInput(_("Nothing to change."))
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         changed = _apply_changes(case, changes)
         if changed:
@@ -313,9 +359,7 @@ def _apply_changes(instance: Any, changes: dict[str, Any]) -> list[str]:
 def set_target_disclosure_date(case_id: int, *, at: dt.datetime, actor: Any) -> Case:
     """The coordinator's planned disclosure date (the agreed one is the embargo's)."""
     at = _aware_datetime(at, "at")
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_active(case, _("The target date can only be set on an open or coordinating case."))
         if at <= now():
             raise InvalidInput(_("The target disclosure date must be in the future."), field="at")
@@ -333,10 +377,7 @@ def set_target_disclosure_date(case_id: int, *, at: dt.datetime, actor: Any) -> 
 
 def mark_case_published(case_id: int, *, actor: Any) -> Case:
     """The case's advisory went public (called by the advisory publication, also by the scheduler)."""
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        if actor is not None:
-            require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor, require=_or_system(require_coordinator_on_case)) as case:
         CASE.check(case.status, CaseStatus.PUBLISHED)
         case.status = CaseStatus.PUBLISHED
         case.save()
@@ -349,18 +390,14 @@ def mark_case_published(case_id: int, *, actor: Any) -> Case:
 
 def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Participation:
     """Add a product developer to the case as ``identified`` (nothing is sent yet)."""
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_active(case, _("Developers can only be added to an open or coordinating case."))
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PRODUCT_DEVELOPER)
         if organisation is None:
             raise NotFound(_("No such product developer."))
-        try:
-            with transaction.atomic():
-                participation = Participation.objects.create(case=case, organisation=organisation)
-        except IntegrityError as error:
-            raise Conflict(_("This developer is already in the case.")) from error
+        participation = _create_once(
+            Participation, _("This developer is already in the case."), case=case, organisation=organisation
+        )
         record("case:participant:identified", actor=actor, subject=case, data={"organisation": organisation.pk})
     return participation
 
@@ -377,22 +414,15 @@ def transition_participation(
     old = participation.status
     participation.status = target
     participation.save()
-    record(
-        f"case:participant:{target}",
-        actor=actor,
-        subject=participation.case,
-        data={"organisation": participation.organisation_id, "from": old, **(data or {})},
-    )
+    _audit_participant(target, participation, actor=actor, data={"from": old, **(data or {})})
 
 
 def notify_participant(participation_id: int, *, actor: Any, override_reason: str = "") -> Participation:
     """Mark a developer notified and log the portal notice as its first contact attempt. The first
     notification of a case sets its 起算日 and default date. A developer suspended from
     pre-notification is only notified with ``override_reason``."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
+    with _locked_participation(participation_id, actor=actor) as participation:
         case = lock(Case, participation.case_id)
-        require_coordinator_on_case(case, actor)
         _require_active(case, _("Developers can only be notified in an open or coordinating case."))
         PARTICIPATION.check(participation.status, P.NOTIFIED)
         at = now()
@@ -424,12 +454,7 @@ def _override_suspension_if_any(
             field="override_reason",
         )
     participation.suspension_override_reason = override
-    record(
-        "case:participant:suspension_overridden",
-        actor=actor,
-        subject=participation.case,
-        data={"organisation": participation.organisation_id, "reason": override},
-    )
+    _audit_participant("suspension_overridden", participation, actor=actor, data={"reason": override})
 
 
 def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
@@ -468,19 +493,15 @@ def log_contact_attempt(
     channel = _choice(channel, ContactChannel, "channel")
     outcome = _choice(outcome, ContactOutcome, "outcome")
     note = _plain_text(note, "note")
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        if actor is not None:
-            _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
+    ) as participation:
         if participation.status in {P.IDENTIFIED, P.CLOSED}:
             raise Conflict(_("Contact attempts are logged for a developer that was notified and is not closed."))
         when = _attempt_time(at, participation)
         attempt = _log_attempt(participation, channel=channel, outcome=outcome, at=when, actor=actor, note=note)
-        record(
-            "case:participant:contact_logged",
-            actor=actor,
-            subject=participation.case,
-            data={"organisation": participation.organisation_id, "channel": channel, "outcome": outcome, "at": when},
+        _audit_participant(
+            "contact_logged", participation, actor=actor, data={"channel": channel, "outcome": outcome, "at": when}
         )
     return attempt
 
@@ -505,9 +526,9 @@ def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.da
 def acknowledge_participation(participation_id: int, *, actor: Any) -> Participation:
     """The developer confirmed contact (Vultron V). Staff or a member of the developer may do this;
     from the unreachable track it withdraws any listing."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_developer_or_coordinator(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_require_developer_or_coordinator
+    ) as participation:
         _acknowledge(participation, actor=actor)
     return participation
 
@@ -515,9 +536,9 @@ def acknowledge_participation(participation_id: int, *, actor: Any) -> Participa
 def developer_responded(participation_id: int, *, actor: Any) -> Participation:
     """A developer on the unreachable track (or before the committee) answered after all: back to
     acknowledged, and any public listing is withdrawn."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_developer_or_coordinator(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_require_developer_or_coordinator
+    ) as participation:
         if participation.status not in UNREACHABLE_TRACK:
             raise Conflict(
                 _(
@@ -534,19 +555,12 @@ def _acknowledge(participation: Participation, *, actor: Any) -> None:
     participation.listed_at = participation.product_listed_at = None
     transition_participation(participation, P.ACKNOWLEDGED, actor=actor)
     if was_listed:
-        record(
-            "case:participant:listing_withdrawn",
-            actor=actor,
-            subject=participation.case,
-            data={"organisation": participation.organisation_id},
-        )
+        _audit_participant("listing_withdrawn", participation, actor=actor)
 
 
 def close_participation(participation_id: int, *, actor: Any, note: str = "") -> Participation:
     note = _plain_text(note, "note")
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(participation_id, actor=actor) as participation:
         participation.closing_note = note
         transition_participation(participation, P.CLOSED, actor=actor, data={"note": note})
     return participation
@@ -569,20 +583,14 @@ def record_escalation(participation_id: int, *, actor: Any = None) -> Participat
 def _claim_follow_up(
     participation_id: int, *, actor: Any, due: Callable[[dt.datetime], Q], field: str, event: str
 ) -> Participation:
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        if actor is not None:
-            _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
+    ) as participation:
         at = now()
         if not Participation.objects.filter(due(at), pk=participation.pk).exists():
             raise Conflict(_("This developer is not due for this follow-up."))
         setattr(participation, field, at)
-        record(
-            f"case:participant:{event}",
-            actor=actor,
-            subject=participation.case,
-            data={"organisation": participation.organisation_id},
-        )
+        _audit_participant(event, participation, actor=actor)
         participation.save()
     return participation
 
@@ -592,9 +600,7 @@ def _claim_follow_up(
 
 def mark_unreachable(participation_id: int, *, actor: Any) -> Participation:
     """Allowed only after enough attempts over enough days across enough channels (settings.KYOCHO)."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.UNREACHABLE)
         progress = queries.unreachable_progress(participation)
         missing = progress.shortfalls()
@@ -614,9 +620,7 @@ def mark_unreachable(participation_id: int, *, actor: Any) -> Participation:
 
 def list_developer_name(participation_id: int, *, actor: Any) -> Participation:
     """Stage 1: the developer's name goes on the public unreachable-developers list."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(participation_id, actor=actor) as participation:
         participation.listed_at = now()
         transition_participation(participation, P.LISTED_NAME, actor=actor)
     return participation
@@ -624,9 +628,7 @@ def list_developer_name(participation_id: int, *, actor: Any) -> Participation:
 
 def list_developer_product(participation_id: int, *, actor: Any) -> Participation:
     """Stage 2, about three months after stage 1: product name and versions are added to the listing."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.LISTED_PRODUCT)
         assert participation.listed_at is not None  # set on the way into listed_name
         earliest = participation.listed_at + dt.timedelta(days=settings.KYOCHO["UNREACHABLE_STAGE2_DAYS"])
@@ -646,9 +648,7 @@ def refer_to_committee(participation_id: int, *, actor: Any, reason: str = "") -
     listing, or — with a reason — a reachable developer with whom coordination is impossible (調整不能),
     or a held decision for another look."""
     reason = _plain_text(reason, "reason")
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_coordinator_on_participation(participation, actor)
+    with _locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.COMMITTEE_REVIEW)
         if participation.status != P.LISTED_PRODUCT and not reason:
             raise InvalidInput(
@@ -671,9 +671,7 @@ def record_committee_decision(participation_id: int, *, decision: str, reason: s
             field="decision",
         )
     reason = required_text(reason, "reason", _("Reason"))
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_committee(participation, actor)
+    with _locked_participation(participation_id, actor=actor, require=_require_committee) as participation:
         participation.committee_decision_reason, participation.committee_decided_at = reason, now()
         transition_participation(participation, decision, actor=actor, data={"reason": reason})
     return participation
@@ -698,9 +696,9 @@ def set_fix_deployed(participation_id: int, *, actor: Any) -> Participation:
 
 def _set_vfd_flag(participation_id: int, flag: VfdFlag, *, actor: Any) -> Participation:
     """Flags go V → F → D, in that order only; each is set once."""
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_developer_or_coordinator(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_require_developer_or_coordinator
+    ) as participation:
         field = VFD_FIELDS[flag]
         if getattr(participation, field) is not None:
             raise Conflict(_("“%(flag)s” is already set.") % {"flag": flag.label})
@@ -711,12 +709,7 @@ def _set_vfd_flag(participation_id: int, flag: VfdFlag, *, actor: Any) -> Partic
                 % {"flag": flag.label, "previous": previous.label, "code": previous.value}
             )
         setattr(participation, field, now())
-        record(
-            f"case:participant:{field.removesuffix('_at')}",
-            actor=actor,
-            subject=participation.case,
-            data={"organisation": participation.organisation_id, "flag": flag.value},
-        )
+        _audit_participant(field.removesuffix("_at"), participation, actor=actor, data={"flag": flag.value})
         participation.save()
     return participation
 
@@ -739,9 +732,9 @@ def record_answer(
     product = required_text(product, "product", _("Product"), max_length=200)
     status = _choice(status, AnswerStatus, "status")
     justification, fixed_version = _answer_details(status, justification, fixed_version)
-    with transaction.atomic():
-        participation = lock(Participation, participation_id)
-        _require_developer_or_coordinator(participation, actor)
+    with _locked_participation(
+        participation_id, actor=actor, require=_require_developer_or_coordinator
+    ) as participation:
         _require_may_answer(participation, actor)
         vulnerability = Vulnerability.objects.filter(
             pk=_as_id(vulnerability_id, "vulnerability_id"), case_id=participation.case_id
@@ -928,9 +921,7 @@ def add_vulnerability(
             "affected": [] if affected is None else affected,
         }
     )
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         _require_unique_cve(case, fields["cve_id"])
         vulnerability = Vulnerability.objects.create(case=case, **fields)
@@ -993,18 +984,18 @@ def update_vulnerability(
 def share_case_with_partner(case_id: int, *, organisation_id: int, actor: Any, tracking_id: str = "") -> CasePartner:
     """The partner team sees the case and its whole developer list."""
     tracking_id = _plain_text(tracking_id, "tracking_id", max_length=100)
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PARTNER_TEAM)
         if organisation is None:
             raise NotFound(_("No such partner coordinator team."))
-        try:
-            with transaction.atomic():
-                partner = CasePartner.objects.create(case=case, organisation=organisation, tracking_id=tracking_id)
-        except IntegrityError as error:
-            raise Conflict(_("The case is already shared with this team.")) from error
+        partner = _create_once(
+            CasePartner,
+            _("The case is already shared with this team."),
+            case=case,
+            organisation=organisation,
+            tracking_id=tracking_id,
+        )
         record(
             "case:partner:shared",
             actor=actor,
@@ -1015,9 +1006,7 @@ def share_case_with_partner(case_id: int, *, organisation_id: int, actor: Any, t
 
 
 def unshare_case_with_partner(case_id: int, *, organisation_id: int, actor: Any) -> None:
-    with transaction.atomic():
-        case = lock(Case, case_id)
-        require_coordinator_on_case(case, actor)
+    with _locked_case(case_id, actor=actor) as case:
         partner = case.partners.filter(organisation_id=_as_id(organisation_id, "organisation_id")).first()
         if partner is None:
             raise NotFound(_("The case is not shared with this team."))

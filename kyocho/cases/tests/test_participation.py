@@ -175,43 +175,33 @@ def test_log_contact_attempt_bad_input(coordinator, participation, arguments, fi
     assert refused.value.field == field
 
 
+def log_email(participation, actor, **changes):
+    return actions.log_contact_attempt(
+        participation.pk, **{"channel": "email", "outcome": "sent", "note": "", "actor": actor, **changes}
+    )
+
+
 def test_contact_attempt_times_lie_between_notification_and_now(coordinator, participation) -> None:
     with pytest.raises(InvalidInput, match="future"):
-        actions.log_contact_attempt(
-            participation.pk,
-            channel="email",
-            outcome="sent",
-            note="",
-            at=now() + dt.timedelta(hours=1),
-            actor=coordinator,
-        )
+        log_email(participation, coordinator, at=now() + dt.timedelta(hours=1))
     with pytest.raises(InvalidInput, match="earlier than the notification"):
-        actions.log_contact_attempt(
-            participation.pk,
-            channel="email",
-            outcome="sent",
-            note="",
-            at=participation.notified_at - dt.timedelta(seconds=1),
-            actor=coordinator,
-        )
+        log_email(participation, coordinator, at=participation.notified_at - dt.timedelta(seconds=1))
 
 
 def test_contact_attempts_only_for_notified_open_participations(coordinator, identified, vendor_member) -> None:
     with pytest.raises(Conflict, match="notified"):
-        actions.log_contact_attempt(identified.pk, channel="email", outcome="sent", note="", actor=coordinator)
+        log_email(identified, coordinator)
     actions.notify_participant(identified.pk, actor=coordinator)
     with pytest.raises(PermissionDenied):  # the developer sees its participation, not the contact log
-        actions.log_contact_attempt(identified.pk, channel="email", outcome="sent", note="", actor=vendor_member)
+        log_email(identified, vendor_member)
     actions.close_participation(identified.pk, actor=coordinator)
     with pytest.raises(Conflict):
-        actions.log_contact_attempt(identified.pk, channel="email", outcome="sent", note="", actor=coordinator)
+        log_email(identified, coordinator)
 
 
 def test_other_developers_cannot_log_attempts(participation, other_vendor_member) -> None:
     with pytest.raises(NotFound):
-        actions.log_contact_attempt(
-            participation.pk, channel="email", outcome="sent", note="", actor=other_vendor_member
-        )
+        log_email(participation, other_vendor_member)
 
 
 # --- acknowledge and close -----------------------------------------------------------------------
