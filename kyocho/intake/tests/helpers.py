@@ -23,6 +23,17 @@ SOFTWARE_REPORT: dict[str, Any] = {
     "found_lawfully": True,
 }
 
+# SSVC inputs that give "coordinate": several suppliers and an exploit worth automating.
+TRIAGE = {
+    "report_public": "no",
+    "supplier_contacted": "yes",
+    "report_credibility": "credible",
+    "supplier_cardinality": "multiple",
+    "supplier_engagement": "active",
+    "utility": "super_effective",
+    "public_safety_impact": "minimal",
+}
+
 
 def submit(
     actor: Any = None, *, kind: str = "software", language: str = "en", **fields: Any
