@@ -31,7 +31,7 @@ from kyocho.audit.actions import record
 from kyocho.cases import actions as cases
 from kyocho.cases.models import Case
 from kyocho.cases.workflow import CaseStatus
-from kyocho.core.actions import lock, required_text
+from kyocho.core.actions import lock
 from kyocho.core.clock import add_business_days, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import hash_token, new_secret_token, public_reference
@@ -128,13 +128,14 @@ def _clean_submission(kind: ReportKind, fields: Mapping[str, Any], *, default_em
         values["reporter_email"] = default_email
     clean: dict[str, Any] = {}
     for name in SINGLE_LINE_FIELDS:
-        clean[name] = _text(values.get(name), name, limit=_field(name).max_length, single_line=True)
+        clean[name] = _text(values.get(name), name, _label(name), limit=_field(name).max_length, single_line=True)
     for name in TEXT_FIELDS:
-        clean[name] = _text(values.get(name), name, limit=LONG_TEXT_LIMIT)
-    clean["reporter_pgp_key"] = _text(values.get("reporter_pgp_key"), "reporter_pgp_key", limit=PGP_KEY_LIMIT)
+        clean[name] = _text(values.get(name), name, _label(name), limit=LONG_TEXT_LIMIT)
+    clean["reporter_pgp_key"] = _text(
+        values.get("reporter_pgp_key"), "reporter_pgp_key", _label("reporter_pgp_key"), limit=PGP_KEY_LIMIT
+    )
     for name in REQUIRED_BY_KIND[kind]:
-        if not clean[name]:
-            raise InvalidInput(_("%(label)s is required.") % {"label": _label(name)}, field=name)
+        _required(clean[name], name, _label(name))
     _check_email(clean["reporter_email"])
     if clean["site_url"]:
         _check_url(clean["site_url"])
@@ -162,13 +163,13 @@ def _label(name: str) -> str:
     return capfirst(str(_field(name).verbose_name))
 
 
-def _text(value: Any, name: str, *, limit: int | None, single_line: bool = False) -> str:
+def _text(value: Any, field: str, label: str, *, limit: int | None, single_line: bool = False) -> str:
     """Stripped text, '' when absent. Control characters are refused: PostgreSQL rejects NUL and
     nobody types the others, so they are a sign of garbage or an attack on whoever reads it later."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(_("%(label)s must be text.") % {"label": _label(name)}, field=name)
+        raise InvalidInput(_("%(label)s must be text.") % {"label": label}, field=field)
     text = value.strip()
     allowed = {"\t"} if single_line else {"\t", "\n", "\r"}
     if any(unicodedata.category(char) == "Cc" and char not in allowed for char in text):
@@ -177,12 +178,18 @@ def _text(value: Any, name: str, *, limit: int | None, single_line: bool = False
             if single_line and ("\n" in text or "\r" in text)
             else _("%(label)s contains control characters.")
         )
-        raise InvalidInput(message % {"label": _label(name)}, field=name)
+        raise InvalidInput(message % {"label": label}, field=field)
     if limit is not None and len(text) > limit:
         raise InvalidInput(
-            _("%(label)s is too long (at most %(limit)d characters).") % {"label": _label(name), "limit": limit},
-            field=name,
+            _("%(label)s is too long (at most %(limit)d characters).") % {"label": label, "limit": limit},
+            field=field,
         )
+    return text
+
+
+def _required(text: str, field: str, label: str) -> str:
+    if not text:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
     return text
 
 
@@ -236,7 +243,7 @@ def _triage_due(at: dt.datetime) -> dt.datetime:
 def provide_information(report_id: int, *, answer: str, actor: Any, token: str | None = None) -> Report:
     """The reporter answers the open question; the report returns to the triage queue with a fresh
     triage target, since the desk could not triage it while it waited for the answer."""
-    answer = required_text(answer, "answer", _("Answer"), max_length=LONG_TEXT_LIMIT)
+    answer = _required(_text(answer, "answer", _("Answer"), limit=LONG_TEXT_LIMIT), "answer", _("Answer"))
     with transaction.atomic():
         report = _lock_for_reporter(report_id, actor, token)
         at = now()
@@ -265,7 +272,9 @@ def withdraw_report(report_id: int, *, actor: Any, token: str | None = None) -> 
 def request_information(report_id: int, *, question: str, actor: Any) -> Report:
     with transaction.atomic():
         report = _lock_for_staff(report_id, actor)
-        question = required_text(question, "question", _("Question"), max_length=LONG_TEXT_LIMIT)
+        question = _required(
+            _text(question, "question", _("Question"), limit=LONG_TEXT_LIMIT), "question", _("Question")
+        )
         REPORT.check(report.status, ReportStatus.NEEDS_INFO)
         at = now()
         InformationRequest.objects.create(report=report, question=question, asked_by=actor, asked_at=at)
@@ -312,7 +321,7 @@ def reject_report(report_id: int, *, reason: str, note: str, actor: Any) -> Repo
             raise InvalidInput(_("Choose a reason for not accepting the report."), field="reason")
         if reason == RejectionReason.NO_ANSWER and report.status != ReportStatus.NEEDS_INFO:
             raise Conflict(_("Only a report waiting for information can be closed for lack of an answer."))
-        note = _text(note, "rejection_note", limit=NOTE_LIMIT)
+        note = _text(note, "note", _("Note"), limit=NOTE_LIMIT)
         _reject(report, RejectionReason(reason), note=note, actor=actor)
     return report
 

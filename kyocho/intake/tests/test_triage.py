@@ -42,10 +42,11 @@ def test_request_information_waits_for_the_reporter(coordinator: Any) -> None:
     assert "tracking link in our acknowledgement" in question_email.body
 
 
-def test_request_information_needs_a_question(intake_staff: Any) -> None:
+@pytest.mark.parametrize("question", ["  ", "bell \x07", "x" * 20_001])
+def test_request_information_needs_a_readable_question(intake_staff: Any, question: str) -> None:
     report, _token = submit()
     with pytest.raises(InvalidInput) as refused:
-        actions.request_information(report.pk, question="  ", actor=intake_staff)
+        actions.request_information(report.pk, question=question, actor=intake_staff)
     assert refused.value.field == "question"
     assert reload(report).status == "received"
 
@@ -77,11 +78,13 @@ def test_reporter_answers_from_their_account(reporter: Any, intake_staff: Any) -
     assert "sign in and answer" in emails_about(report)[-1].body
 
 
-def test_answer_must_not_be_empty(coordinator: Any) -> None:
+@pytest.mark.parametrize("answer", ["", "  ", None, "nul \x00", "x" * 20_001, ["a list"]])
+def test_answer_must_be_readable_text(coordinator: Any, answer: Any) -> None:
     report, token = walk_to("needs_info", coordinator)
     with pytest.raises(InvalidInput) as refused:
-        actions.provide_information(report.pk, answer="", actor=None, token=token)
+        actions.provide_information(report.pk, answer=answer, actor=None, token=token)
     assert refused.value.field == "answer"
+    assert reload(report).status == "needs_info"
 
 
 # Decisions.
@@ -170,7 +173,12 @@ def test_rejecting_as_spam_sends_nothing(intake_staff: Any) -> None:
 
 @pytest.mark.parametrize(
     ("reason", "note", "field"),
-    [("", "", "reason"), ("boring", "", "reason"), ("not_a_vulnerability", "x" * 5001, "rejection_note")],
+    [
+        ("", "", "reason"),
+        ("boring", "", "reason"),
+        ("not_a_vulnerability", "x" * 5001, "note"),
+        ("not_a_vulnerability", "nul\x00", "note"),
+    ],
 )
 def test_reject_refuses_bad_input(intake_staff: Any, reason: str, note: str, field: str) -> None:
     report, _token = submit()
