@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kyocho.cases",
     "kyocho.disclosure",
     "kyocho.advisories",
+    "kyocho.messaging",
     "kyocho.staff",
     "kyocho.portal",
     "kyocho.public",
@@ -195,6 +196,7 @@ KYOCHO: dict[str, Any] = {
         "jvnvu": env_str("KYOCHO_ID_PATTERN_JVNVU", "JVNVU#{digits8}"),
         "jvnta": env_str("KYOCHO_ID_PATTERN_JVNTA", "JVNTA#{digits8}"),
     },
+    "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
 }
 

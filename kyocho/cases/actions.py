@@ -202,7 +202,8 @@ def _format_instant(moment: dt.datetime) -> str:
 
 
 def open_case(*, title: str, actor: Any, summary: str = "", international: bool = False) -> Case:
-    require_coordinator(actor)
+    """Intake staff may open a case too (accepting a report); it then waits, unowned, for a coordinator."""
+    permissions.require(permissions.is_staff_member(actor), _("Only intake staff and coordinators can do this."))
     title = required_text(title, "title", _("Title"), max_length=300)
     with transaction.atomic():
         case = Case.objects.create(
@@ -210,7 +211,7 @@ def open_case(*, title: str, actor: Any, summary: str = "", international: bool 
             title=title,
             summary=_plain_text(summary, "summary"),
             international=international,
-            owner=actor,
+            owner=actor if permissions.is_coordinator(actor) else None,
         )
         record("case:case:opened", actor=actor, subject=case, data={"title": title})
     return case

@@ -18,7 +18,7 @@ class CreditPreference(models.TextChoices):
 
 class Report(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # random, e.g. KYR-7Q4M-2XHP
-    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    kind = models.CharField(_("kind of report"), max_length=20, choices=ReportKind.choices)
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True)
     # Who reported: an account, or only an email address with a tracking link.
     reporter = models.ForeignKey(
@@ -29,9 +29,11 @@ class Report(models.Model):
     reporter_email = models.EmailField(_("email address"))
     reporter_phone = models.CharField(_("phone"), max_length=50, blank=True)
     reporter_pgp_key = models.TextField(_("OpenPGP public key"), blank=True)
-    credit = models.CharField(max_length=12, choices=CreditPreference.choices, default=CreditPreference.NAME)
-    share_contact_with_developer = models.BooleanField(default=False)
-    language = models.CharField(max_length=8, default="ja")
+    credit = models.CharField(
+        _("credit"), max_length=12, choices=CreditPreference.choices, default=CreditPreference.NAME
+    )
+    share_contact_with_developer = models.BooleanField(_("share my contact details with the developer"), default=False)
+    language = models.CharField(_("language"), max_length=8, default="ja")
     tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     tracking_token_revoked_at = models.DateTimeField(null=True, blank=True)
     # What was reported.
@@ -43,11 +45,11 @@ class Report(models.Model):
     reproduction = models.TextField(_("how to reproduce"), blank=True)
     impact = models.TextField(_("impact"), blank=True)
     discovery = models.TextField(_("how it was found"), blank=True)
-    found_lawfully = models.BooleanField(default=False)
-    public_references = models.TextField(blank=True)
-    exploited_references = models.TextField(blank=True)
-    reporter_disclosure_plans = models.TextField(blank=True)
-    other_coordinators = models.TextField(blank=True)
+    found_lawfully = models.BooleanField(_("found lawfully"), default=False)
+    public_references = models.TextField(_("public information about it"), blank=True)
+    exploited_references = models.TextField(_("evidence of exploitation"), blank=True)
+    reporter_disclosure_plans = models.TextField(_("your disclosure plans"), blank=True)
+    other_coordinators = models.TextField(_("other coordinators informed"), blank=True)
     # Triage.
     received_at = models.DateTimeField()
     triage_due_at = models.DateTimeField()
@@ -82,3 +84,26 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.product_name}"
+
+
+class InformationRequest(models.Model):
+    """One question from the intake desk to the reporter and, once given, the reporter's answer."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="information_requests")
+    question = models.TextField(_("question"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    asked_at = models.DateTimeField()
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answer="") | models.Q(answered_at__isnull=False),
+                name="information_answer_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference}: {self.question[:40]}"

@@ -1,4 +1,5 @@
-"""Reading reports, scoped to the actor: intake and coordinators see all, a reporter only their own."""
+"""Reading reports, scoped to the actor: intake and coordinators see all, a reporter only their own,
+and whoever holds a report's tracking link that one report."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from django.db.models import QuerySet
 
 from kyocho.accounts import permissions
 from kyocho.core.errors import NotFound
-from kyocho.intake.models import Report
+from kyocho.core.ids import hash_token
+from kyocho.intake.models import InformationRequest, Report
+from kyocho.intake.workflow import OPEN_STATES
+
+TOKEN_MAX_LENGTH = 128
 
 
 def visible_reports(actor: Any) -> QuerySet[Report]:
@@ -24,3 +29,28 @@ def get_report(actor: Any, report_id: int | str) -> Report:
         return visible_reports(actor).get(pk=report_id)
     except (Report.DoesNotExist, ValueError, TypeError) as error:
         raise NotFound() from error
+
+
+def report_for_token(token: Any) -> Report:
+    """The report a tracking link opens. A wrong, malformed or revoked token is NotFound, like any
+    report one may not see. The lookup is by SHA-256 of the token: the token itself is never stored."""
+    if not isinstance(token, str) or not token or len(token) > TOKEN_MAX_LENGTH:
+        raise NotFound()
+    report = Report.objects.filter(
+        tracking_token_hash=hash_token(token), tracking_token_revoked_at__isnull=True
+    ).first()
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def triage_queue(actor: Any) -> QuerySet[Report]:
+    """Open reports, the most urgent triage target first; empty for anyone but intake and coordinators."""
+    if not permissions.is_staff_member(actor):
+        return Report.objects.none()
+    return Report.objects.filter(status__in=OPEN_STATES).order_by("triage_due_at", "pk")
+
+
+def information_requests(report: Report) -> QuerySet[InformationRequest]:
+    """The questions and answers of a report the caller already obtained through a scoped query."""
+    return report.information_requests.order_by("asked_at", "pk")

@@ -1,0 +1,270 @@
+"""The outbox: the only writers of ``OutboundEmail``.
+
+``enqueue_email`` writes the message in the caller's transaction, so the email exists if and only if
+the change that caused it committed. Delivery happens afterwards, outside any transaction: a task
+claims the row (pending → sending) with a conditional update, talks to the SMTP relay, and records the
+outcome. A temporary failure puts the row back to pending with exponential backoff; nothing is lost
+while the relay is down, and ``deliver_due_emails`` (run by the scheduler) picks up whatever is due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import smtplib
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import make_msgid
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from kyocho.audit.actions import record
+from kyocho.core.actions import lock, required_text
+from kyocho.core.clock import now
+from kyocho.core.errors import InvalidInput
+from kyocho.messaging.models import OutboundEmail
+from kyocho.messaging.rendering import check_language, render_email
+from kyocho.messaging.workflow import EMAIL, EmailStatus
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY_DELAY = dt.timedelta(minutes=2)
+LONGEST_RETRY_DELAY = dt.timedelta(hours=6)
+# A row still "sending" after this long belongs to a worker that died mid-send; it is tried again.
+# Longer than any SMTP conversation (EMAIL_TIMEOUT bounds each network step).
+STALE_CLAIM_AFTER = dt.timedelta(minutes=15)
+DEFAULT_MAX_ATTEMPTS = 8
+
+# Headers the outbox sets itself: a caller adding Cc/Bcc would break "one message, one recipient".
+_RESERVED_HEADERS = frozenset({"to", "cc", "bcc", "from", "sender", "subject", "message-id", "date"})
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except colon
+_PURPOSE = re.compile(r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)*$")
+
+
+def enqueue_email(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    purpose: str,
+    language: str,
+    actor: Any,
+    headers: Mapping[str, str] | None = None,
+    html: str = "",
+    related: models.Model | None = None,
+) -> OutboundEmail:
+    """Queue one message to one recipient. Call inside the transaction of the change it reports."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue_email must be called inside the transaction of the change it reports")
+    at = now()
+    email = OutboundEmail.objects.create(
+        to=_single_recipient(to),
+        subject=_subject_line(subject),
+        body=_body(body),
+        html=html or "",
+        language=check_language(language),
+        headers=_extra_headers(headers or {}),
+        message_id=make_msgid(domain=urlparse(settings.SITE_URL).hostname or "localhost"),
+        purpose=_purpose(purpose),
+        related=f"{related._meta.label_lower}:{related.pk}" if related is not None else "",
+        next_attempt_at=at,
+        created_at=at,
+    )
+    record(
+        "messaging:email:queued",
+        actor=actor,
+        subject=email,
+        data={"to": email.to, "purpose": email.purpose, "related": email.related},
+    )
+    transaction.on_commit(lambda: schedule_delivery(email.pk), robust=True)
+    return email
+
+
+def enqueue_from_template(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    to: str,
+    language: str,
+    purpose: str,
+    actor: Any,
+    related: models.Model | None = None,
+) -> OutboundEmail:
+    """``render_email`` then ``enqueue_email``: the usual way to tell someone something."""
+    subject, body = render_email(template, context, language)
+    return enqueue_email(
+        to=to, subject=subject, body=body, purpose=purpose, language=language, actor=actor, related=related
+    )
+
+
+def schedule_delivery(email_id: int, *, run_after: dt.datetime | None = None) -> None:
+    """Hand the row to a worker. If this fails the row stays pending and the periodic sweep sends it."""
+    from kyocho.messaging.tasks import deliver_email  # the tasks module imports this one
+
+    task = deliver_email if run_after is None else deliver_email.using(run_after=run_after)
+    task.enqueue(email_id)
+
+
+def deliver(email_id: int, *, at: dt.datetime | None = None) -> str:
+    """Try to send one due row. Returns its new status, or "skipped" when it was not ours to send
+    (already sent, being sent by another worker, not due yet, or gone). Safe to run any number of times."""
+    at = at or now()
+    if not _claim(email_id, at):
+        return "skipped"
+    email = OutboundEmail.objects.get(pk=email_id)
+    try:
+        _send(email)
+    except Exception as error:
+        logger.warning("email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, error)
+        return _record_failure(email_id, error, at=at)
+    return _record_sent(email_id)
+
+
+def deliver_due_emails(at: dt.datetime, *, limit: int = 200) -> dict[str, int]:
+    """Send what is due at ``at``: new rows whose task never ran, retries, and abandoned claims."""
+    due = list(OutboundEmail.objects.filter(_due(at)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return dict(Counter(deliver(email_id, at=at) for email_id in due))
+
+
+def max_attempts() -> int:
+    return int(settings.KYOCHO.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """2, 4, 8, … minutes after the 1st, 2nd, 3rd … failed attempt, at most six hours."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
+
+
+# Validation of what a caller queues.
+
+
+def _single_recipient(to: Any) -> str:
+    address = to.strip() if isinstance(to, str) else ""
+    if not address or any(separator in address for separator in ",;<>"):
+        raise InvalidInput(_("Give exactly one recipient address; send one message per recipient."), field="to")
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise InvalidInput(_("Enter a valid email address."), field="to") from error
+    return address
+
+
+def _subject_line(subject: str) -> str:
+    subject = required_text(subject, "subject", _("Subject"), max_length=300)
+    if "\n" in subject or "\r" in subject:
+        raise InvalidInput(_("The subject must be a single line."), field="subject")
+    return subject
+
+
+def _body(body: str) -> str:
+    required_text(body, "body", _("Message"))
+    return body  # as written: leading indentation and the final newline belong to the text
+
+
+def _purpose(purpose: str) -> str:
+    if not isinstance(purpose, str) or len(purpose) > 64 or not _PURPOSE.match(purpose):
+        raise InvalidInput(_("The purpose must look like “report:acknowledgement”."), field="purpose")
+    return purpose
+
+
+def _extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in headers.items():
+        if not (isinstance(name, str) and _HEADER_NAME.match(name) and isinstance(value, str)):
+            raise InvalidInput(_("Header names must be plain ASCII words and values text."), field="headers")
+        if name.lower() in _RESERVED_HEADERS:
+            raise InvalidInput(
+                _("The header “%(name)s” is set by the outbox itself.") % {"name": name}, field="headers"
+            )
+        if "\n" in value or "\r" in value:
+            raise InvalidInput(_("A header value must be a single line."), field="headers")
+        clean[name] = value
+    return clean
+
+
+# Delivery.
+
+
+def _due(at: dt.datetime) -> Q:
+    return Q(status=EmailStatus.PENDING, next_attempt_at__lte=at) | Q(
+        status=EmailStatus.SENDING, claimed_at__lt=at - STALE_CLAIM_AFTER
+    )
+
+
+def _claim(email_id: int, at: dt.datetime) -> bool:
+    """pending → sending for exactly one caller: the conditional update is the lock."""
+    claimed = OutboundEmail.objects.filter(_due(at), pk=email_id).update(
+        status=EmailStatus.SENDING, claimed_at=at, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def _send(email: OutboundEmail) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={
+            **email.headers,
+            "Message-ID": email.message_id,
+            "Auto-Submitted": "auto-generated",  # RFC 3834: auto-responders must not answer
+            "Content-Language": email.language,
+        },
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    with get_connection(fail_silently=False) as connection:
+        connection.send_messages([message])
+
+
+def _is_permanent(error: Exception) -> bool:
+    """The relay said no for good (5xx for the recipient or the content): retrying cannot help.
+    Everything else — connection refused, timeouts, 4xx, authentication — may pass."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _record_sent(email_id: int) -> str:
+    with transaction.atomic():
+        email = lock(OutboundEmail, email_id)
+        EMAIL.check(email.status, EmailStatus.SENT)
+        email.status = EmailStatus.SENT
+        email.sent_at = now()
+        email.last_error = ""
+        email.save()
+        record("messaging:email:sent", actor=None, subject=email, data={"attempts": email.attempts})
+    return EmailStatus.SENT
+
+
+def _record_failure(email_id: int, error: Exception, *, at: dt.datetime) -> str:
+    with transaction.atomic():
+        email = lock(OutboundEmail, email_id)
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if _is_permanent(error) or email.attempts >= max_attempts():
+            EMAIL.check(email.status, EmailStatus.FAILED)
+            email.status = EmailStatus.FAILED
+            record(
+                "messaging:email:failed",
+                actor=None,
+                subject=email,
+                data={"attempts": email.attempts, "error": email.last_error},
+            )
+        else:
+            EMAIL.check(email.status, EmailStatus.PENDING)
+            email.status = EmailStatus.PENDING
+            email.next_attempt_at = at + retry_delay(email.attempts)
+            retry_at = email.next_attempt_at
+            transaction.on_commit(lambda: schedule_delivery(email_id, run_after=retry_at), robust=True)
+        email.save()
+    return email.status
