@@ -39,8 +39,12 @@ def test_open_case_is_audited_and_owned_by_its_opener(coordinator) -> None:
     assert case.reference.startswith("KYC-")
 
 
-def test_only_coordinators_open_cases(intake_staff, vendor_member) -> None:
-    for actor in (intake_staff, vendor_member, None):
+def test_intake_opens_an_unowned_case(intake_staff) -> None:
+    assert actions.open_case(title="Accepted report", actor=intake_staff).owner is None
+
+
+def test_only_staff_open_cases(vendor_member, partner, reporter) -> None:
+    for actor in (vendor_member, partner, reporter, None):
         with pytest.raises(PermissionDenied):
             actions.open_case(title="x", actor=actor)
 

@@ -7,28 +7,20 @@ import pytest
 from kyocho.cases import actions, queries
 from kyocho.cases.tests.helpers import ParticipationWalk
 from kyocho.cases.workflow import ParticipationStatus as P
-from kyocho.core.clock import now
 from kyocho.core.errors import NotFound
+from kyocho.intake import actions as intake
 from kyocho.intake.models import Report
-from kyocho.intake.workflow import ReportKind, ReportStatus
+from kyocho.intake.tests.helpers import SOFTWARE_REPORT
+from kyocho.intake.workflow import ReportKind
 
 pytestmark = pytest.mark.django_db
 
 
-def report_into(case, reporter, *, status: str) -> Report:
-    # intake.actions (another branch) accepts reports; until it is merged the row stands in for it.
-    return Report.objects.create(
-        reference=f"KYR-TEST-{status[:4].upper()}",
-        kind=ReportKind.SOFTWARE,
-        status=status,
-        reporter=reporter,
-        reporter_email=reporter.email,
-        product_name="Router X",
-        description="XSS",
-        received_at=now(),
-        triage_due_at=now(),
-        case=case,
+def submitted_by(reporter) -> Report:
+    report, _token = intake.submit_report(
+        kind=ReportKind.SOFTWARE, fields=SOFTWARE_REPORT, actor=reporter, language="en"
     )
+    return report
 
 
 @pytest.fixture
@@ -87,15 +79,17 @@ def test_partner_sees_shared_cases_with_every_developer(
 
 
 def test_reporter_sees_the_case_of_an_accepted_report(coordinator, case, reporter) -> None:
+    report = submitted_by(reporter)
     with pytest.raises(NotFound):
         queries.get_case(reporter, case.pk)
-    report_into(case, reporter, status=ReportStatus.ACCEPTED)
+    intake.accept_report(report.pk, case_id=case.pk, actor=coordinator)
     assert queries.get_case(reporter, case.pk) == case
     assert list(queries.visible_participations(reporter, case)) == []
 
 
-def test_reporter_sees_nothing_of_a_report_not_accepted(coordinator, case, reporter) -> None:
-    report_into(case, reporter, status=ReportStatus.RECEIVED)
+def test_reporter_does_not_see_the_case_of_a_duplicate(coordinator, case, reporter) -> None:
+    report = submitted_by(reporter)
+    intake.mark_duplicate(report.pk, case_id=case.pk, actor=coordinator)
     with pytest.raises(NotFound):
         queries.get_case(reporter, case.pk)
 
