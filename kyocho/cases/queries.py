@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from kyocho.accounts import permissions
 from kyocho.cases.models import Case, Participation
+from kyocho.cases.workflow import CaseStatus
 from kyocho.core.errors import NotFound
 
 
@@ -45,3 +46,20 @@ def visible_participations(actor: Any, case: Case) -> QuerySet[Participation]:
     ):
         return queryset
     return queryset.filter(organisation_id__in=permissions.vendor_organisation_ids(actor))
+
+
+def get_case_by_reference(actor: Any, reference: str) -> Case:
+    """The case with this public reference (what people see and links carry, never the row id)."""
+    case = visible_cases(actor).filter(reference=reference).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def active_cases(actor: Any) -> QuerySet[Case]:
+    """Visible cases not yet closed, the nearest target disclosure date first (cases without one last)."""
+    return (
+        visible_cases(actor)
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by(F("target_disclosure_at").asc(nulls_last=True), "-created_at")
+    )
