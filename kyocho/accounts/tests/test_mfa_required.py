@@ -12,7 +12,16 @@ from kyocho.accounts.tests.signing_in import sign_in, sign_in_for_mfa_setup
 from kyocho.conftest import PASSWORD, give_totp, totp_code
 
 ACTIVATE_TOTP = reverse("mfa_activate_totp")
-PAGES_BEHIND_MFA = ["/", "/home/", "/staff/", "/portal/", "/staff/reports/KYR-XXXX-XXXX/"]
+PAGES_BEHIND_MFA = [
+    "/",
+    "/home/",
+    "/staff/",
+    "/portal/",
+    "/staff/reports/KYR-XXXX-XXXX/",
+    "/api/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+]
 MEMBER_ROLES = ["coordinator", "lead", "intake_staff", "vendor_member", "partner", "committee_member"]
 
 
@@ -54,9 +63,17 @@ def test_after_sign_in_a_member_confirms_the_password_then_sets_up_totp(client: 
     assert "Confirm your password once more, then set up your authenticator app." in page
 
 
-def test_sign_in_pages_and_language_switch_stay_open(client: Any, coordinator: Any) -> None:
+@pytest.mark.parametrize(
+    "url_name", ["account_logout", "account_reauthenticate", "mfa_index", "account_reset_password"]
+)
+def test_pages_needed_to_sign_out_or_set_up_stay_open(client: Any, coordinator: Any, url_name: str) -> None:
     client.force_login(coordinator)
-    assert client.get(reverse("account_logout")).status_code == 200
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_static_files_and_language_switch_stay_open(client: Any, coordinator: Any) -> None:
+    client.force_login(coordinator)
+    assert client.get("/static/kyocho/kyocho.css").status_code == 200
     response = client.post(reverse("set_language"), {"language": "ja", "next": "/staff/"})
     assert response.status_code == 302
     assert response.cookies["kyocho_language"].value == "ja"

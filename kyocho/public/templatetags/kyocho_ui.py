@@ -11,8 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from kyocho.accounts.middleware import has_authenticator
-from kyocho.accounts.permissions import needs_mfa
+from kyocho.accounts.middleware import must_set_up_mfa_first
 from kyocho.core.clock import display_zone, now
 from kyocho.core.text import render_markdown
 
@@ -69,5 +68,4 @@ def actor_name(label: str) -> str:
 @register.simple_tag(takes_context=True)
 def mfa_setup_required(context: template.Context) -> bool:
     """True while the signed-in person's role demands MFA and no authenticator is set up yet."""
-    user: Any = context.get("user")
-    return bool(user is not None and needs_mfa(user) and not has_authenticator(user))
+    return must_set_up_mfa_first(context.get("user"))
