@@ -133,34 +133,18 @@ def totp_code(secret: str) -> str:
 
 
 def submit_test_report(*, reporter: User | None = None, product_name: str = "Example Router", **fields: Any) -> Report:
-    """A freshly received report, as the intake form will create it.
+    """A software report filed through intake's own action; by ``reporter`` (an account) or anonymously."""
+    from kyocho.intake.actions import submit_report
 
-    Stand-in until ``kyocho.intake.actions`` (the intake issue) provides the submission action; then
-    this helper calls that action instead. It sets no status: a new report is ``received`` by default.
-    """
-    from django.conf import settings
-    from django.db import transaction
-
-    from kyocho.audit.actions import record
-    from kyocho.core.clock import add_business_days, now
-    from kyocho.core.ids import public_reference
-    from kyocho.intake.models import Report
-    from kyocho.intake.workflow import ReportKind
-
-    received_at = now()
-    with transaction.atomic():
-        report = Report.objects.create(
-            reference=public_reference("KYR"),
-            kind=fields.pop("kind", ReportKind.SOFTWARE),
-            reporter=reporter,
-            reporter_email=reporter.email if reporter else fields.pop("reporter_email", "anonymous@example.net"),
-            product_name=product_name,
-            description=fields.pop("description", "Stored cross-site scripting in the admin page."),
-            received_at=received_at,
-            triage_due_at=add_business_days(received_at, settings.KYOCHO["TRIAGE_BUSINESS_DAYS"]),
-            **fields,
-        )
-        record("intake:report:received", actor=reporter, subject=report, data={"kind": report.kind})
+    details = {
+        "reporter_email": reporter.email if reporter else "anonymous@example.net",
+        "product_name": product_name,
+        "description": "Stored cross-site scripting in the admin page.",
+        "credit": "anonymous",
+        "found_lawfully": True,
+        **fields,
+    }
+    report, _token = submit_report(kind="software", fields=details, actor=reporter, language="en")
     return report
 
 

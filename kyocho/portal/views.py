@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 
 from kyocho.accounts.permissions import is_staff_member
 from kyocho.cases.queries import get_case, get_case_by_reference, visible_cases, visible_participations
-from kyocho.intake.queries import get_report_by_reference, visible_reports
+from kyocho.intake.queries import get_report_by_reference, information_requests, visible_reports
 from kyocho.public.web import not_found_as_404
 
 PORTAL_ROWS = 100
@@ -36,7 +36,8 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
     report = get_report_by_reference(request.user, reference)
     # The case is read through its own query too, so the reporter sees it only where cases.queries allows.
     case = get_case(request.user, report.case_id) if report.case_id else None
-    return render(request, "portal/report_detail.html", {"report": report, "case": case})
+    context = {"report": report, "case": case, "questions": information_requests(report)}
+    return render(request, "portal/report_detail.html", context)
 
 
 @login_required

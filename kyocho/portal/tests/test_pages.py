@@ -12,6 +12,7 @@ from kyocho.accounts.actions import create_user
 from kyocho.accounts.models import Organisation, User
 from kyocho.cases import actions as cases
 from kyocho.conftest import PASSWORD, coordinating_case, make_member, submit_test_report
+from kyocho.intake.actions import accept_report, request_information
 
 ClientFor = Callable[..., Client]
 
@@ -129,3 +130,30 @@ def test_pages_follow_the_language_cookie(
         html = client.get(url).content.decode()
         assert f'<html lang="{language}">' in html, url
         assert f'value="{language}" lang="{language}" aria-pressed="true"' in html, url
+
+
+def test_reporter_follows_an_accepted_report_into_its_case_milestones(
+    client_for: ClientFor, reporter: User, coordinator: User, vendor_org: Organisation, report: Any
+) -> None:
+    accept_report(report.pk, actor=coordinator, case_title="Stored XSS in Example Router")
+    report.refresh_from_db()
+    participation = cases.add_participant(report.case_id, organisation_id=vendor_org.pk, actor=coordinator)
+    cases.notify_participant(participation.pk, actor=coordinator)
+    client = client_for(reporter)
+    detail = client.get(f"/portal/reports/{report.reference}/").content.decode()
+    assert f'href="/portal/cases/{report.case.reference}/"' in detail
+    assert "Start date (起算日)" in detail
+    assert "JST" in detail
+    case_page = client.get(f"/portal/cases/{report.case.reference}/")
+    assert case_page.status_code == 200
+    assert "Target disclosure date" in case_page.content.decode()
+    assert vendor_org.name not in case_page.content.decode()  # reporters see milestones, not the developers
+
+
+def test_reporter_sees_the_questions_about_their_report(
+    client_for: ClientFor, reporter: User, coordinator: User, report: Any
+) -> None:
+    request_information(report.pk, question="Which firmware build?", actor=coordinator)
+    html = client_for(reporter).get(f"/portal/reports/{report.reference}/").content.decode()
+    assert "Which firmware build?" in html
+    assert "Needs information" in html

@@ -12,6 +12,7 @@ from django.test import Client
 
 from kyocho.accounts.models import Organisation, User
 from kyocho.conftest import coordinating_case, submit_test_report
+from kyocho.intake.actions import accept_report, request_information
 
 ClientFor = Callable[..., Client]
 NOT_STAFF = ["vendor_member", "partner", "committee_member", "reporter"]
@@ -134,3 +135,27 @@ def test_pages_follow_the_language_cookie(
         html = client.get(url).content.decode()
         assert f'<html lang="{language}">' in html, url
         assert f'value="{language}" lang="{language}" aria-pressed="true"' in html, url
+
+
+def test_an_accepted_report_leaves_the_queue_and_links_its_case(
+    client_for: ClientFor, coordinator: User, intake_staff: User, report: Any
+) -> None:
+    accept_report(report.pk, actor=intake_staff)
+    report.refresh_from_db()
+    client = client_for(coordinator)
+    dashboard = client.get("/staff/").content.decode()
+    assert report.reference not in dashboard
+    assert "No report is waiting for triage." in dashboard
+    assert "Example Router" in dashboard  # the new case, titled after the product
+    detail = client.get(f"/staff/reports/{report.reference}/").content.decode()
+    assert "intake:report:accepted" in detail
+    assert f'href="/staff/cases/{report.case.reference}/"' in detail
+
+
+def test_questions_to_the_reporter_show_on_the_report(client_for: ClientFor, coordinator: User, report: Any) -> None:
+    request_information(report.pk, question="Which firmware build?", actor=coordinator)
+    client = client_for(coordinator)
+    assert "Needs information" in client.get("/staff/").content.decode()  # still waiting in the queue
+    detail = client.get(f"/staff/reports/{report.reference}/").content.decode()
+    assert "Which firmware build?" in detail
+    assert "Not answered yet." in detail
