@@ -147,6 +147,7 @@ LANGUAGE_COOKIE_NAME = "kyocho_language"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # kyocho/static: the layout's own stylesheet and icon
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

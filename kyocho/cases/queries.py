@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -59,6 +59,23 @@ def get_case(actor: Any, case_id: int | str) -> Case:
         return visible_cases(actor).get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError) as error:
         raise NotFound() from error
+
+
+def get_case_by_reference(actor: Any, reference: str) -> Case:
+    """The case with this public reference (what people see and links carry, never the row id)."""
+    case = visible_cases(actor).filter(reference=reference).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def active_cases(actor: Any) -> QuerySet[Case]:
+    """Visible cases not yet closed, the nearest target disclosure date first (cases without one last)."""
+    return (
+        visible_cases(actor)
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by(F("target_disclosure_at").asc(nulls_last=True), "-created_at")
+    )
 
 
 def can_see_case(actor: Any, case_id: int) -> bool:

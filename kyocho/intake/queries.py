@@ -31,6 +31,14 @@ def get_report(actor: Any, report_id: int | str) -> Report:
         raise NotFound() from error
 
 
+def get_report_by_reference(actor: Any, reference: str) -> Report:
+    """The report with this public reference (what people see and links carry, never the row id)."""
+    report = visible_reports(actor).filter(reference=reference).first()
+    if report is None:
+        raise NotFound()
+    return report
+
+
 def report_for_token(token: Any) -> Report:
     """The report a tracking link opens. A wrong, malformed or revoked token is NotFound, like any
     report one may not see. The lookup is by SHA-256 of the token: the token itself is never stored."""

@@ -3,4 +3,8 @@ from django.urls import path
 from kyocho.portal import views
 
 app_name = "portal"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("reports/<str:reference>/", views.report_detail, name="report"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+]

@@ -1,16 +1,48 @@
+"""The participant portal: reporters, product developers and partner coordinators see their part.
+
+What each may see is decided by the queries (visible_reports, visible_cases, visible_participations);
+anything else is a 404.
+"""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from kyocho.cases.queries import visible_cases
-from kyocho.intake.queries import visible_reports
+from kyocho.accounts.permissions import is_staff_member
+from kyocho.cases.queries import get_case, get_case_by_reference, visible_cases, visible_participations
+from kyocho.intake.queries import get_report_by_reference, information_requests, visible_reports
+from kyocho.public.web import not_found_as_404
+
+PORTAL_ROWS = 100
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A participant's start page: my reports, and my organisation's cases."""
+    """A participant's start page: my reports, and my organisation's cases. Staff work from the dashboard."""
+    if is_staff_member(request.user):
+        return redirect("staff:dashboard")
     context = {
-        "reports": visible_reports(request.user).order_by("-received_at")[:50],
-        "cases": visible_cases(request.user).order_by("-updated_at")[:50],
+        "reports": visible_reports(request.user).order_by("-received_at")[:PORTAL_ROWS],
+        "cases": visible_cases(request.user).order_by("-created_at")[:PORTAL_ROWS],
     }
     return render(request, "portal/home.html", context)
+
+
+@login_required
+@not_found_as_404
+def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    report = get_report_by_reference(request.user, reference)
+    # The case is read through its own query too, so the reporter sees it only where cases.queries allows.
+    case = get_case(request.user, report.case_id) if report.case_id else None
+    context = {"report": report, "case": case, "questions": information_requests(report)}
+    return render(request, "portal/report_detail.html", context)
+
+
+@login_required
+@not_found_as_404
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_case_by_reference(request.user, reference)
+    context = {"case": case, "participations": visible_participations(request.user, case)}
+    return render(request, "portal/case_detail.html", context)

@@ -8,12 +8,6 @@ from kyocho.cases.models import Case, Participation
 from kyocho.cases.tests.helpers import ParticipationWalk, walk_to_coordinating
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The shared fixtures create several users per test; argon2 would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def walk(coordinator: Any, lead: Any, vendor_org: Any) -> ParticipationWalk:
     return ParticipationWalk(coordinator=coordinator, lead=lead, vendor_org=vendor_org)

@@ -18,6 +18,7 @@ from kyocho.audit.models import AuditEvent
 from kyocho.cases import actions
 from kyocho.cases.models import Case, Participation
 from kyocho.cases.workflow import ContactChannel, ContactOutcome, ParticipationStatus
+from kyocho.conftest import coordinating_case
 from kyocho.core.clock import now
 
 P = ParticipationStatus
@@ -33,12 +34,8 @@ def walk_to_coordinating(
     coordinator: Any, vendor_org: Any, *, title: str = "Stored XSS in the admin page"
 ) -> tuple[Case, Participation]:
     """A new case with ``vendor_org`` notified: the case is coordinating and its 起算日 is now."""
-    case = actions.open_case(title=title, actor=coordinator)
-    participation = actions.add_participant(case.pk, organisation_id=vendor_org.pk, actor=coordinator)
-    actions.notify_participant(participation.pk, actor=coordinator)
-    case.refresh_from_db()
-    participation.refresh_from_db()
-    return case, participation
+    case = coordinating_case(coordinator, vendor_org, title=title)
+    return case, case.participations.get()
 
 
 def log_attempts_until_unreachable(participation: Participation, *, actor: Any) -> None:
