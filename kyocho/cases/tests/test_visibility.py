@@ -7,20 +7,11 @@ import pytest
 from kyocho.cases import actions, queries
 from kyocho.cases.tests.helpers import ParticipationWalk
 from kyocho.cases.workflow import ParticipationStatus as P
+from kyocho.conftest import submit_test_report
 from kyocho.core.errors import NotFound
 from kyocho.intake import actions as intake
-from kyocho.intake.models import Report
-from kyocho.intake.tests.helpers import SOFTWARE_REPORT
-from kyocho.intake.workflow import ReportKind
 
 pytestmark = pytest.mark.django_db
-
-
-def submitted_by(reporter) -> Report:
-    report, _token = intake.submit_report(
-        kind=ReportKind.SOFTWARE, fields=SOFTWARE_REPORT, actor=reporter, language="en"
-    )
-    return report
 
 
 @pytest.fixture
@@ -79,7 +70,7 @@ def test_partner_sees_shared_cases_with_every_developer(
 
 
 def test_reporter_sees_the_case_of_an_accepted_report(coordinator, case, reporter) -> None:
-    report = submitted_by(reporter)
+    report = submit_test_report(reporter=reporter)
     with pytest.raises(NotFound):
         queries.get_case(reporter, case.pk)
     intake.accept_report(report.pk, case_id=case.pk, actor=coordinator)
@@ -88,7 +79,7 @@ def test_reporter_sees_the_case_of_an_accepted_report(coordinator, case, reporte
 
 
 def test_reporter_does_not_see_the_case_of_a_duplicate(coordinator, case, reporter) -> None:
-    report = submitted_by(reporter)
+    report = submit_test_report(reporter=reporter)
     intake.mark_duplicate(report.pk, case_id=case.pk, actor=coordinator)
     with pytest.raises(NotFound):
         queries.get_case(reporter, case.pk)
