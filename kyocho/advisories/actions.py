@@ -31,7 +31,7 @@ from kyocho.cases.workflow import CaseStatus
 from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from kyocho.disclosure.actions import end_embargo
+from kyocho.disclosure.actions import end_embargo, iso
 from kyocho.disclosure.models import Embargo
 from kyocho.disclosure.queries import embargo_in_force, require_coordinator_on_case
 
@@ -230,7 +230,7 @@ def schedule_advisory(advisory_id: int, *, actor: Any) -> Advisory:
         if embargo.end_at <= now():
             raise Conflict(_("The disclosure date has passed; publish the advisory now instead."))
         advisory.scheduled_for = embargo.end_at
-        _move(advisory, S.SCHEDULED, verb="scheduled", actor=actor, data={"scheduled_for": embargo.end_at})
+        _move(advisory, S.SCHEDULED, verb="scheduled", actor=actor, data={"scheduled_for": iso(embargo.end_at)})
     return advisory
 
 
@@ -250,7 +250,12 @@ def follow_embargo_end(case: Case, *, end_at: dt.datetime, actor: Any) -> None:
             "case:advisory:rescheduled",
             actor=actor,
             subject=advisory,
-            data={"case": case.pk, "identifier": advisory.identifier, "from": advisory.scheduled_for, "to": end_at},
+            data={
+                "case": case.pk,
+                "identifier": advisory.identifier,
+                "from": iso(advisory.scheduled_for),
+                "to": iso(end_at),
+            },
         )
         advisory.scheduled_for = end_at
         advisory.save()
@@ -273,7 +278,7 @@ def _publish_first_revision(advisory: Advisory, *, at: dt.datetime, actor: Any) 
         published_at=at,
         published_by=actor,
     )
-    _move(advisory, S.PUBLISHED, verb="published", actor=actor, data={"revision": 1, "published_at": at})
+    _move(advisory, S.PUBLISHED, verb="published", actor=actor, data={"revision": 1, "published_at": iso(at)})
 
 
 def _publish_case(

@@ -75,6 +75,11 @@ class CaseEventOutcome:
 # Small shared pieces
 
 
+def iso(value: dt.datetime | None) -> str | None:
+    """A time for an audit event: ISO 8601, so every event spells times the same way."""
+    return value.isoformat() if value is not None else None
+
+
 def _instant(value: Any, field: str, label: str) -> dt.datetime:
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
         raise InvalidInput(_("%(label)s must be a date and time with a time zone.") % {"label": label}, field=field)
@@ -209,8 +214,8 @@ def _propose(
         subject=case,
         data={
             "embargo": embargo.pk,
-            "end_at": end_at.isoformat(),
-            "agreed_end_at": embargo.end_at.isoformat() if embargo.end_at else None,
+            "end_at": iso(end_at),
+            "agreed_end_at": iso(embargo.end_at),
             "reason": reason,
             **asked,
             **(data or {}),
@@ -252,7 +257,7 @@ def _answer(embargo_id: int, *, organisation_id: int, target: str, actor: Any) -
                 "organisation": organisation_id,
                 "from": old,
                 "on_behalf": on_behalf and not speaks_for(actor, organisation_id),
-                "end_at": (embargo.proposed_end_at or embargo.end_at).isoformat(),  # type: ignore[union-attr]
+                "end_at": iso(embargo.proposed_end_at or embargo.end_at),
             },
         )
     return consent
@@ -269,7 +274,7 @@ def reject_proposal(embargo_id: int, *, reason: str, actor: Any) -> Embargo:
             "case:embargo:rejected",
             actor=actor,
             subject=case,
-            data={"embargo": embargo.pk, "end_at": embargo.proposed_end_at, "reason": reason},
+            data={"embargo": embargo.pk, "end_at": iso(embargo.proposed_end_at), "reason": reason},
         )
         embargo.status = EmbargoStatus.NONE
         embargo.proposed_end_at = None
@@ -309,8 +314,8 @@ def activate_embargo(embargo_id: int, *, actor: Any, override_reason: str = "") 
             subject=case,
             data={
                 "embargo": embargo.pk,
-                "end_at": embargo.proposed_end_at.isoformat(),
-                "previous_end_at": previous_end_at.isoformat() if previous_end_at else None,
+                "end_at": iso(embargo.proposed_end_at),
+                "previous_end_at": iso(previous_end_at),
                 "overridden": bool(missing),
                 "override_reason": override_reason if missing else "",
                 "not_consented": [
@@ -354,7 +359,7 @@ def end_embargo(case: Case, embargo: Embargo, *, reason: str, actor: Any, data: 
         "case:embargo:exited",
         actor=actor,
         subject=case,
-        data={"embargo": embargo.pk, "reason": reason, "end_at": embargo.end_at, **(data or {})},
+        data={"embargo": embargo.pk, "reason": reason, "end_at": iso(embargo.end_at), **(data or {})},
     )
     embargo.status = EmbargoStatus.EXITED
     embargo.exit_reason = reason
@@ -390,7 +395,7 @@ def _record_event(case: Case, *, kind: str, evidence: str, at: dt.datetime | Non
     if case.events.filter(kind=kind).exists():
         raise Conflict(_("This event was already recorded for the case."), field="kind")
     event = CaseEvent.objects.create(case=case, kind=kind, at=at, evidence=evidence, recorded_by=actor)
-    record("case:event:recorded", actor=actor, subject=case, data={"kind": kind, "at": at.isoformat()})
+    record("case:event:recorded", actor=actor, subject=case, data={"kind": kind, "at": iso(at)})
     embargo = _locked_embargo_of(case)
     in_force = embargo_in_force(embargo)
     ends_it = in_force and kind in ENDS_EMBARGO
@@ -468,7 +473,7 @@ def request_extension(
             "case:extension:requested",
             actor=actor,
             subject=case,
-            data={"request": request.pk, "organisation": organisation_id, "requested_end_at": requested_end_at},
+            data={"request": request.pk, "organisation": organisation_id, "requested_end_at": iso(requested_end_at)},
         )
     return request
 
@@ -546,7 +551,7 @@ def suspend_from_prenotification(
             "organisation:suspension:imposed",
             actor=actor,
             subject=organisation,
-            data={"reason": reason, "until": until, "breaches": organisation.breaches.count()},
+            data={"reason": reason, "until": iso(until), "breaches": organisation.breaches.count()},
         )
         # One row per developer: a new suspension replaces an expired or lifted one (the audit keeps both).
         suspension, _created = PreNotificationSuspension.objects.update_or_create(

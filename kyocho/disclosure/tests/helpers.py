@@ -99,7 +99,9 @@ def second_vendor_member(second_vendor_org: Organisation) -> User:
 
 
 @pytest.fixture
-def case(coordinator: User, vendor_org: Organisation, second_vendor_org: Organisation, partner_org: Organisation) -> Case:
+def case(
+    coordinator: User, vendor_org: Organisation, second_vendor_org: Organisation, partner_org: Organisation
+) -> Case:
     case = coordinating_case(coordinator, [vendor_org, second_vendor_org])
     share_with_partner(case, partner_org)
     return case

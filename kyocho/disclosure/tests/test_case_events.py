@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("kind", ["P", "X"])
 def test_public_or_exploit_ends_the_embargo_at_once(active, coordinator, kind) -> None:
-    outcome = actions.record_case_event(active.case_id, kind=kind, evidence="https://example.com/post", actor=coordinator)
+    outcome = actions.record_case_event(
+        active.case_id, kind=kind, evidence="https://example.com/post", actor=coordinator
+    )
 
     assert outcome.embargo_ended is True
     assert outcome.may_end_embargo is False

@@ -383,4 +383,3 @@ def test_unknown_embargo_is_not_found(coordinator) -> None:
         actions.exit_embargo(424242, reason="no", actor=coordinator)
     with pytest.raises(NotFound):
         actions.activate_embargo("not-a-number", actor=coordinator)  # type: ignore[arg-type]
-

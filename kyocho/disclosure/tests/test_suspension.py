@@ -54,7 +54,11 @@ def test_suspending_twice_is_refused(lead, vendor_org) -> None:
 
 @pytest.mark.parametrize(
     ("arguments", "field"),
-    [({"reason": ""}, "reason"), ({"reason": "x", "until": "soon"}, "until"), ({"reason": "x", "until": "past"}, "until")],
+    [
+        ({"reason": ""}, "reason"),
+        ({"reason": "x", "until": "soon"}, "until"),
+        ({"reason": "x", "until": "past"}, "until"),
+    ],
 )
 def test_bad_suspensions_are_refused(lead, vendor_org, arguments, field) -> None:
     if arguments.get("until") == "past":
