@@ -6,7 +6,7 @@ The advisories tests use these too (their conftest imports the fixtures).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -37,7 +37,7 @@ REFUSED_ACTORS = {
 REFUSED_ACTORS_HIDDEN = {name: PermissionDenied if name == "intake_staff" else NotFound for name in REFUSED_ACTORS}
 
 
-def refused_actor_params(table: dict[str, type[Exception]] = REFUSED_ACTORS) -> Any:
+def refused_actor_params(table: Mapping[str, type[Exception]] = REFUSED_ACTORS) -> Any:
     return pytest.mark.parametrize(("actor_name", "error"), list(table.items()))
 
 
@@ -116,3 +116,9 @@ def proposed(case: Case, coordinator: User) -> Embargo:
 def active(proposed: Embargo, coordinator: User) -> Embargo:
     everyone_consents(proposed, coordinator)
     return actions.activate_embargo(proposed.pk, actor=coordinator)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """These tests create many users and never log in: a cheap hasher keeps them fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
