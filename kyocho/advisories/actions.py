@@ -31,7 +31,7 @@ from kyocho.cases.workflow import CaseStatus
 from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from kyocho.disclosure.actions import end_embargo, iso
+from kyocho.disclosure.actions import end_embargo, iso, parent_id
 from kyocho.disclosure.models import Embargo
 from kyocho.disclosure.queries import embargo_in_force, require_coordinator_on_case
 
@@ -52,13 +52,7 @@ S = AdvisoryStatus
 
 def _lock(advisory_id: int | str, actor: Any) -> tuple[Case, Embargo | None, Advisory]:
     """The advisory with its case and embargo, locked in the module's order, for a coordinator."""
-    try:
-        case_id = Advisory.objects.filter(pk=advisory_id).values_list("case_id", flat=True).first()
-    except (ValueError, TypeError) as error:
-        raise NotFound() from error
-    if case_id is None:
-        raise NotFound()
-    case = lock(Case, case_id)
+    case = lock(Case, parent_id(Advisory, advisory_id, "case_id"))
     embargo = Embargo.objects.select_for_update().filter(case=case).first()
     advisory = lock(Advisory, advisory_id)
     if not permissions.is_coordinator(actor):
@@ -68,21 +62,19 @@ def _lock(advisory_id: int | str, actor: Any) -> tuple[Case, Embargo | None, Adv
     return case, embargo, advisory
 
 
-def _move(advisory: Advisory, target: str, *, verb: str, actor: Any, data: dict[str, Any] | None = None) -> None:
-    """Check the table, audit as ``case:advisory:<verb>`` and save (with any fields the caller set)."""
-    ADVISORY.check(advisory.status, target)
+def _audit(advisory: Advisory, verb: str, *, actor: Any, data: dict[str, Any] | None = None) -> None:
     record(
         f"case:advisory:{verb}",
         actor=actor,
         subject=advisory,
-        data={
-            "case": advisory.case_id,
-            "identifier": advisory.identifier,
-            "from": advisory.status,
-            "to": target,
-            **(data or {}),
-        },
+        data={"case": advisory.case_id, "identifier": advisory.identifier, **(data or {})},
     )
+
+
+def _move(advisory: Advisory, target: str, *, verb: str, actor: Any, data: dict[str, Any] | None = None) -> None:
+    """Check the table, audit as ``case:advisory:<verb>`` and save (with any fields the caller set)."""
+    ADVISORY.check(advisory.status, target)
+    _audit(advisory, verb, actor=actor, data={"from": advisory.status, "to": target, **(data or {})})
     advisory.status = target
     advisory.save()
 
@@ -128,12 +120,7 @@ def create_advisory(
             references=cleaned_references,
             created_by=actor,
         )
-        record(
-            "case:advisory:created",
-            actor=actor,
-            subject=advisory,
-            data={"case": case.pk, "identifier": advisory.identifier, "kind": kind},
-        )
+        _audit(advisory, "created", actor=actor, data={"kind": kind})
     return advisory
 
 
@@ -160,12 +147,7 @@ def update_advisory_content(
         advisory.content = cleaned
         advisory.references = cleaned_references
         advisory.save()
-        record(
-            "case:advisory:updated",
-            actor=actor,
-            subject=advisory,
-            data={"case": advisory.case_id, "identifier": advisory.identifier},
-        )
+        _audit(advisory, "updated", actor=actor)
     return advisory
 
 
@@ -206,12 +188,7 @@ def share_draft_with_participants(advisory_id: int, *, actor: Any) -> Advisory:
             raise Conflict(_("This draft is already shared with the participants."))
         advisory.shared_for_review = True
         advisory.save()
-        record(
-            "case:advisory:shared",
-            actor=actor,
-            subject=advisory,
-            data={"case": advisory.case_id, "identifier": advisory.identifier},
-        )
+        _audit(advisory, "shared", actor=actor)
     return advisory
 
 
@@ -246,19 +223,23 @@ def unschedule(advisory_id: int, *, actor: Any) -> Advisory:
 def follow_embargo_end(case: Case, *, end_at: dt.datetime, actor: Any) -> None:
     """A revised date was activated: the case's scheduled advisories move with it (caller holds the locks)."""
     for advisory in case.advisories.select_for_update().filter(status=S.SCHEDULED).exclude(scheduled_for=end_at):
-        record(
-            "case:advisory:rescheduled",
-            actor=actor,
-            subject=advisory,
-            data={
-                "case": case.pk,
-                "identifier": advisory.identifier,
-                "from": iso(advisory.scheduled_for),
-                "to": iso(end_at),
-            },
-        )
+        _audit(advisory, "rescheduled", actor=actor, data={"from": iso(advisory.scheduled_for), "to": iso(end_at)})
         advisory.scheduled_for = end_at
         advisory.save()
+
+
+def _snapshot(advisory: Advisory, *, notes: dict[str, str], at: dt.datetime, actor: Any) -> None:
+    """Keep what the public sees in this revision, with its update-history line in both languages."""
+    AdvisoryRevision.objects.create(
+        advisory=advisory,
+        number=advisory.revision,
+        content=advisory.content,
+        references=advisory.references,
+        note_ja=notes["ja"],
+        note_en=notes["en"],
+        published_at=at,
+        published_by=actor,
+    )
 
 
 def _publish_first_revision(advisory: Advisory, *, at: dt.datetime, actor: Any) -> None:
@@ -268,16 +249,7 @@ def _publish_first_revision(advisory: Advisory, *, at: dt.datetime, actor: Any) 
     require_titles(advisory.content)
     advisory.revision = 1
     advisory.first_published_at = advisory.last_published_at = at
-    AdvisoryRevision.objects.create(
-        advisory=advisory,
-        number=1,
-        content=advisory.content,
-        references=advisory.references,
-        note_ja=FIRST_PUBLICATION_NOTE["ja"],
-        note_en=FIRST_PUBLICATION_NOTE["en"],
-        published_at=at,
-        published_by=actor,
-    )
+    _snapshot(advisory, notes=FIRST_PUBLICATION_NOTE, at=at, actor=actor)
     _move(advisory, S.PUBLISHED, verb="published", actor=actor, data={"revision": 1, "published_at": iso(at)})
 
 
@@ -378,16 +350,7 @@ def publish_revision(
         advisory.content = cleaned
         advisory.references = cleaned_references
         advisory.last_published_at = at
-        AdvisoryRevision.objects.create(
-            advisory=advisory,
-            number=advisory.revision,
-            content=cleaned,
-            references=cleaned_references,
-            note_ja=note_ja,
-            note_en=note_en,
-            published_at=at,
-            published_by=actor,
-        )
+        _snapshot(advisory, notes={"ja": note_ja, "en": note_en}, at=at, actor=actor)
         _move(advisory, S.PUBLISHED, verb="revised", actor=actor, data={"revision": advisory.revision})
     return advisory
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -93,15 +93,20 @@ def _future_instant(value: Any, field: str, label: str) -> dt.datetime:
     return value
 
 
-def _lock_embargo(embargo_id: int | str) -> tuple[Case, Embargo]:
-    """The embargo and its case, both locked, the case first (the lock order of this module)."""
+def parent_id(model: type[models.Model], pk: Any, field: str) -> Any:
+    """The id a row points to (to lock its parent first), without locking the row; NotFound if none."""
     try:
-        case_id = Embargo.objects.filter(pk=embargo_id).values_list("case_id", flat=True).first()
+        value = model._default_manager.filter(pk=pk).values_list(field, flat=True).first()
     except (ValueError, TypeError) as error:
         raise NotFound() from error
-    if case_id is None:
+    if value is None:
         raise NotFound()
-    return lock(Case, case_id), lock(Embargo, embargo_id)
+    return value
+
+
+def _lock_embargo(embargo_id: int | str) -> tuple[Case, Embargo]:
+    """The embargo and its case, both locked, the case first (the lock order of this module)."""
+    return lock(Case, parent_id(Embargo, embargo_id, "case_id")), lock(Embargo, embargo_id)
 
 
 def _locked_embargo_of(case: Case) -> Embargo | None:
@@ -483,13 +488,7 @@ def decide_extension(request_id: int, *, accept: bool, note: str, actor: Any) ->
     if not isinstance(accept, bool):
         raise InvalidInput(_("Choose to accept or refuse."), field="accept")
     with transaction.atomic():
-        try:
-            embargo_id = ExtensionRequest.objects.filter(pk=request_id).values_list("embargo_id", flat=True).first()
-        except (ValueError, TypeError) as error:
-            raise NotFound() from error
-        if embargo_id is None:
-            raise NotFound()
-        case, embargo = _lock_embargo(embargo_id)
+        case, embargo = _lock_embargo(parent_id(ExtensionRequest, request_id, "embargo_id"))
         request = lock(ExtensionRequest, request_id)
         require_coordinator_on_case(actor, case)
         target = ExtensionStatus.ACCEPTED if accept else ExtensionStatus.REFUSED
