@@ -116,9 +116,3 @@ def proposed(case: Case, coordinator: User) -> Embargo:
 def active(proposed: Embargo, coordinator: User) -> Embargo:
     everyone_consents(proposed, coordinator)
     return actions.activate_embargo(proposed.pk, actor=coordinator)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """These tests create many users and never log in: a cheap hasher keeps them fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
