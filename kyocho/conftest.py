@@ -148,11 +148,13 @@ def submit_test_report(*, reporter: User | None = None, product_name: str = "Exa
     return report
 
 
-def coordinating_case(coordinator: User, *developers: Organisation, title: str = "XSS in Example Router") -> Case:
+def coordinating_case(
+    coordinator: User, *developers: Organisation, title: str = "XSS in Example Router", international: bool = False
+) -> Case:
     """A case opened by ``coordinator`` with each developer added and notified (so it is coordinating)."""
     from kyocho.cases import actions as cases
 
-    case = cases.open_case(title=title, actor=coordinator)
+    case = cases.open_case(title=title, actor=coordinator, international=international)
     for developer in developers:
         participation = cases.add_participant(case.pk, organisation_id=developer.pk, actor=coordinator)
         cases.notify_participant(participation.pk, actor=coordinator)

@@ -25,7 +25,7 @@ from kyocho.advisories.models import Advisory, AdvisoryRevision
 from kyocho.advisories.queries import visible_advisories
 from kyocho.advisories.workflow import ADVISORY, AdvisoryKind, AdvisoryStatus
 from kyocho.audit.actions import record
-from kyocho.cases.actions import mark_case_published
+from kyocho.cases.actions import mark_case_published, require_coordinator_on_case
 from kyocho.cases.models import Case
 from kyocho.cases.workflow import CaseStatus
 from kyocho.core.actions import lock, required_text
@@ -33,7 +33,7 @@ from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from kyocho.disclosure.actions import end_embargo, iso, parent_id
 from kyocho.disclosure.models import Embargo
-from kyocho.disclosure.queries import embargo_in_force, require_coordinator_on_case
+from kyocho.disclosure.queries import embargo_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def create_advisory(
     JVNVU# advisory and a domestic one a JVN# advisory."""
     with transaction.atomic():
         case = lock(Case, case_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         if case.status == CaseStatus.CLOSED:
             raise Conflict(_("The case is closed."))
         kind = kind or (AdvisoryKind.JVNVU if case.international else AdvisoryKind.JVN)

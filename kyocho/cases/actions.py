@@ -45,7 +45,7 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import display_zone, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
-from kyocho.disclosure.models import PreNotificationSuspension
+from kyocho.disclosure.queries import suspension_in_force
 
 P = ParticipationStatus
 M = TypeVar("M", bound=Model)
@@ -439,9 +439,7 @@ def notify_participant(participation_id: int, *, actor: Any, override_reason: st
 def _override_suspension_if_any(
     participation: Participation, override_reason: str, *, actor: Any, at: dt.datetime
 ) -> None:
-    suspension = PreNotificationSuspension.objects.filter(
-        Q(until__isnull=True) | Q(until__gt=at), organisation_id=participation.organisation_id
-    ).first()
+    suspension = suspension_in_force(participation.organisation_id, at)
     if suspension is None:
         return
     override = _plain_text(override_reason, "override_reason")

@@ -20,6 +20,7 @@ from kyocho.accounts import permissions
 from kyocho.accounts.models import Organisation
 from kyocho.accounts.roles import OrganisationKind
 from kyocho.audit.actions import record
+from kyocho.cases.actions import require_coordinator_on_case
 from kyocho.cases.models import Case
 from kyocho.cases.workflow import CaseStatus
 from kyocho.core.actions import lock, required_text
@@ -31,7 +32,6 @@ from kyocho.disclosure.queries import (
     consenting_organisation_ids,
     embargo_in_force,
     is_suspended,
-    require_coordinator_on_case,
     sees_every_participant,
     speaks_for,
 )
@@ -182,7 +182,7 @@ def propose_embargo(case_id: int, *, end_at: dt.datetime, reason: str, actor: An
     force it becomes ``revise`` and the agreed date stays in force until the revision is activated."""
     with transaction.atomic():
         case = lock(Case, case_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         embargo, _created = Embargo.objects.get_or_create(case=case)
         embargo = lock(Embargo, embargo.pk)
         _propose(case, embargo, end_at=end_at, reason=reason, actor=actor)
@@ -272,7 +272,7 @@ def reject_proposal(embargo_id: int, *, reason: str, actor: Any) -> Embargo:
     """Drop a first proposal: back to no embargo, and nobody's consent stands."""
     with transaction.atomic():
         case, embargo = _lock_embargo(embargo_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         reason = required_text(reason, "reason", _("Reason"), max_length=REASON_MAX)
         EMBARGO.check(embargo.status, EmbargoStatus.NONE)
         record(
@@ -296,7 +296,7 @@ def activate_embargo(embargo_id: int, *, actor: Any, override_reason: str = "") 
     had not agreed. Scheduled advisories of the case follow the new date."""
     with transaction.atomic():
         case, embargo = _lock_embargo(embargo_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         EMBARGO.check(embargo.status, EmbargoStatus.ACTIVE)
         assert embargo.proposed_end_at is not None  # proposed and revise always carry a date
         if embargo.proposed_end_at <= now():
@@ -351,7 +351,7 @@ def exit_embargo(embargo_id: int, *, reason: str, actor: Any) -> Embargo:
     with transaction.atomic():
         case, embargo = _lock_embargo(embargo_id)
         if actor is not None:
-            require_coordinator_on_case(actor, case)
+            require_coordinator_on_case(case, actor)
         reason = required_text(reason, "reason", _("Reason"), max_length=REASON_MAX)
         end_embargo(case, embargo, reason=reason, actor=actor)
     return embargo
@@ -384,7 +384,7 @@ def record_case_event(
     P and X end an embargo in force at once; A only offers the coordinator to end it."""
     with transaction.atomic():
         case = lock(Case, case_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         return _record_event(case, kind=kind, evidence=evidence, at=at, actor=actor)
 
 
@@ -419,7 +419,7 @@ def record_breach(case_id: int, *, organisation_id: int, evidence: str, actor: A
     from then on: P is recorded too unless it already was, which ends an embargo in force."""
     with transaction.atomic():
         case = lock(Case, case_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         evidence = required_text(evidence, "evidence", _("Evidence"), max_length=EVIDENCE_MAX)
         embargo = _locked_embargo_of(case)
         if embargo is None or embargo.activated_at is None:
@@ -490,7 +490,7 @@ def decide_extension(request_id: int, *, accept: bool, note: str, actor: Any) ->
     with transaction.atomic():
         case, embargo = _lock_embargo(parent_id(ExtensionRequest, request_id, "embargo_id"))
         request = lock(ExtensionRequest, request_id)
-        require_coordinator_on_case(actor, case)
+        require_coordinator_on_case(case, actor)
         target = ExtensionStatus.ACCEPTED if accept else ExtensionStatus.REFUSED
         EXTENSION.check(request.status, target)
         note = (note or "").strip() if accept else required_text(note, "note", _("Note"), max_length=REASON_MAX)

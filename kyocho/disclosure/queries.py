@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
 from kyocho.accounts.models import Organisation
@@ -18,21 +17,13 @@ from kyocho.cases.models import Case
 from kyocho.cases.queries import get_case
 from kyocho.cases.workflow import ParticipationStatus
 from kyocho.core.clock import now
-from kyocho.core.errors import NotFound, PermissionDenied
+from kyocho.core.errors import NotFound
 from kyocho.disclosure.models import Breach, CaseEvent, Consent, Embargo, ExtensionRequest, PreNotificationSuspension
 from kyocho.disclosure.workflow import IN_FORCE
 
 # Developers in these contact states are asked to agree to the date; identified ones were never told
 # of the case, and the unreachable track has nobody to ask.
 CONSENTING_PARTICIPATION_STATES = frozenset({ParticipationStatus.NOTIFIED, ParticipationStatus.ACKNOWLEDGED})
-
-
-def require_coordinator_on_case(actor: Any, case: Case) -> None:
-    """Coordinators pass; whoever can see the case is refused (403), anyone else is told it does not exist."""
-    if permissions.is_coordinator(actor):
-        return
-    get_case(actor, case.pk)  # NotFound for those who may not see the case
-    raise PermissionDenied(_("Only coordinators can do this."))
 
 
 def consenting_organisation_ids(case: Case) -> set[int]:
@@ -111,9 +102,16 @@ def embargo_in_force(embargo: Embargo | None) -> bool:
     return embargo is not None and embargo.status in IN_FORCE
 
 
-def is_suspended(organisation: Organisation | int, at: dt.datetime | None = None) -> bool:
-    """Whether the organisation is suspended from pre-notification at ``at`` (default: now)."""
+def suspension_in_force(
+    organisation: Organisation | int, at: dt.datetime | None = None
+) -> PreNotificationSuspension | None:
+    """The organisation's suspension from pre-notification at ``at`` (default: now): one that has begun
+    and whose end is open or still ahead (lifting sets the end to the moment it was lifted)."""
     at = at or now()
     return PreNotificationSuspension.objects.filter(
         Q(until__isnull=True) | Q(until__gt=at), organisation=organisation, created_at__lte=at
-    ).exists()
+    ).first()
+
+
+def is_suspended(organisation: Organisation | int, at: dt.datetime | None = None) -> bool:
+    return suspension_in_force(organisation, at) is not None

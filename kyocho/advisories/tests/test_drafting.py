@@ -39,7 +39,7 @@ def test_a_domestic_case_gets_a_jvn_draft(case, coordinator) -> None:
 
 
 def test_an_international_case_gets_a_jvnvu_draft(coordinator, vendor_org) -> None:
-    international = coordinating_case(coordinator, [vendor_org], international=True)
+    international = coordinating_case(coordinator, vendor_org, international=True)
     assert draft(international, coordinator).identifier.startswith("JVNVU#")
 
 

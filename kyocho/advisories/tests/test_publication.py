@@ -189,7 +189,7 @@ def test_an_activated_revision_moves_the_instant(active, coordinator, time_machi
 def test_one_case_failing_does_not_hold_back_the_others(
     active, coordinator, vendor_org, time_machine, monkeypatch
 ) -> None:
-    other_case = coordinating_case(coordinator, [vendor_org], title="Second case")
+    other_case = coordinating_case(coordinator, vendor_org, title="Second case")
     other = disclosure.propose_embargo(other_case.pk, end_at=active.end_at, reason="same day", actor=coordinator)
     everyone_consents(other, coordinator)
     disclosure.activate_embargo(other.pk, actor=coordinator)

@@ -14,6 +14,7 @@ from kyocho.cases.tests.helpers import audited, last_event
 from kyocho.cases.workflow import CaseResolution, ContactChannel, ContactOutcome
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from kyocho.disclosure.actions import suspend_from_prenotification
 from kyocho.disclosure.models import PreNotificationSuspension
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +26,9 @@ def identified(coordinator, vendor_org) -> Participation:
     return actions.add_participant(case.pk, organisation_id=vendor_org.pk, actor=coordinator)
 
 
-def suspend(organisation, *, until=None) -> PreNotificationSuspension:
-    # The suspension action belongs to the disclosure app (not on this branch); its row is what counts here.
-    return PreNotificationSuspension.objects.create(
-        organisation=organisation, reason="broke the disclosure date of KYC-TEST", until=until, created_at=now()
+def suspend(organisation, lead, *, until=None) -> PreNotificationSuspension:
+    return suspend_from_prenotification(
+        organisation.pk, reason="broke the disclosure date of KYC-TEST", until=until, actor=lead
     )
 
 
@@ -104,8 +104,8 @@ def test_notify_refused_in_a_closed_case(coordinator, identified) -> None:
         actions.notify_participant(identified.pk, actor=coordinator)
 
 
-def test_suspended_developer_needs_an_override(coordinator, identified, vendor_org) -> None:
-    suspend(vendor_org)
+def test_suspended_developer_needs_an_override(coordinator, lead, identified, vendor_org) -> None:
+    suspend(vendor_org, lead)
     with audited() as names, pytest.raises(Conflict, match="suspended from pre-notification") as refused:
         actions.notify_participant(identified.pk, actor=coordinator)
     assert refused.value.field == "override_reason"
@@ -121,8 +121,8 @@ def test_suspended_developer_needs_an_override(coordinator, identified, vendor_o
     assert last_event("case:participant:suspension_overridden").data["reason"] == "only vendor of the library"
 
 
-def test_suspension_in_force_until_its_end(coordinator, identified, vendor_org) -> None:
-    suspend(vendor_org, until=now() + dt.timedelta(days=1))
+def test_suspension_in_force_until_its_end(coordinator, lead, identified, vendor_org) -> None:
+    suspend(vendor_org, lead, until=now() + dt.timedelta(days=1))
     with pytest.raises(Conflict):
         actions.notify_participant(identified.pk, actor=coordinator)
     with time_machine.travel(now() + dt.timedelta(days=2)):
@@ -131,9 +131,9 @@ def test_suspension_in_force_until_its_end(coordinator, identified, vendor_org) 
     assert (identified.status, identified.suspension_override_reason) == ("notified", "")
 
 
-def test_an_ended_suspension_needs_no_override(coordinator, identified, vendor_org) -> None:
-    suspend(vendor_org, until=now() - dt.timedelta(seconds=1))
-    with audited() as names:
+def test_an_ended_suspension_needs_no_override(coordinator, lead, identified, vendor_org) -> None:
+    suspend(vendor_org, lead, until=now() + dt.timedelta(hours=1))
+    with audited() as names, time_machine.travel(now() + dt.timedelta(hours=1, seconds=1)):
         actions.notify_participant(identified.pk, override_reason="not needed", actor=coordinator)
     assert "case:participant:suspension_overridden" not in names
 

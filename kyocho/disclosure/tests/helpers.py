@@ -6,7 +6,7 @@ The advisories tests use these too (their conftest imports the fixtures).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -15,9 +15,9 @@ from django.contrib.auth.models import AnonymousUser
 from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import OrganisationKind, Role
 from kyocho.audit.models import AuditEvent
-from kyocho.cases.actions import add_participant, notify_participant, open_case
-from kyocho.cases.models import Case, CasePartner
-from kyocho.conftest import make_member, make_organisation
+from kyocho.cases.actions import share_case_with_partner
+from kyocho.cases.models import Case
+from kyocho.conftest import coordinating_case, make_member, make_organisation
 from kyocho.core.clock import now
 from kyocho.core.errors import NotFound, PermissionDenied
 from kyocho.disclosure import actions
@@ -44,24 +44,6 @@ def refused_actor_params(table: Mapping[str, type[Exception]] = REFUSED_ACTORS) 
 def in_days(days: float) -> dt.datetime:
     """A whole second ``days`` from now (whole seconds keep equality tests simple on every database)."""
     return (now() + dt.timedelta(days=days)).replace(microsecond=0)
-
-
-def coordinating_case(
-    coordinator: User, developers: Iterable[Organisation], *, international: bool = False, title: str = "Test case"
-) -> Case:
-    """A case walked to ``coordinating`` through the real actions, every developer notified."""
-    case = open_case(title=title, actor=coordinator, international=international)
-    for developer in developers:
-        participation = add_participant(case.pk, organisation_id=developer.pk, actor=coordinator)
-        notify_participant(participation.pk, actor=coordinator)
-    case.refresh_from_db()
-    return case
-
-
-def share_with_partner(case: Case, organisation: Organisation) -> CasePartner:
-    # cases.actions has no action that shares a case with a partner team yet (it is being added
-    # elsewhere); until it exists this is the one row these tests write directly.
-    return CasePartner.objects.create(case=case, organisation=organisation)
 
 
 def everyone_consents(embargo: Embargo, coordinator: User) -> None:
@@ -102,8 +84,8 @@ def second_vendor_member(second_vendor_org: Organisation) -> User:
 def case(
     coordinator: User, vendor_org: Organisation, second_vendor_org: Organisation, partner_org: Organisation
 ) -> Case:
-    case = coordinating_case(coordinator, [vendor_org, second_vendor_org])
-    share_with_partner(case, partner_org)
+    case = coordinating_case(coordinator, vendor_org, second_vendor_org)
+    share_case_with_partner(case.pk, organisation_id=partner_org.pk, actor=coordinator)
     return case
 
 
