@@ -226,4 +226,7 @@ def test_django_serves_the_japanese_catalogue() -> None:
 
     with translation.override("ja"):
         assert translation.gettext("Received") == "受付済み"
-        assert translation.ngettext("%(counter)s active case", "%(counter)s active cases", 3) == "進行中の案件 %(counter)s 件"
+        assert (
+            translation.ngettext("%(counter)s active case", "%(counter)s active cases", 3)
+            == "進行中の案件 %(counter)s 件"
+        )
