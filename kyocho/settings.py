@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kyocho.cases",
     "kyocho.disclosure",
     "kyocho.advisories",
+    "kyocho.vendors",
     "kyocho.messaging",
     "kyocho.staff",
     "kyocho.portal",

@@ -12,8 +12,10 @@ def all_tables() -> list[TransitionTable]:
     from kyocho.cases.workflow import ANSWER, CASE, PARTICIPATION
     from kyocho.disclosure.workflow import CONSENT, EMBARGO, EXTENSION
     from kyocho.intake.workflow import REPORT
+    from kyocho.messaging.workflow import EMAIL
+    from kyocho.vendors.workflow import REGISTRATION
 
-    return [REPORT, CASE, PARTICIPATION, ANSWER, EMBARGO, CONSENT, EXTENSION, ADVISORY]
+    return [REPORT, CASE, PARTICIPATION, ANSWER, EMBARGO, CONSENT, EXTENSION, ADVISORY, REGISTRATION, EMAIL]
 
 
 def render_markdown() -> str:
