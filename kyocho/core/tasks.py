@@ -1,0 +1,68 @@
+"""The background task worker: django-tasks-db's worker, run in short rounds between heartbeats.
+
+The library's worker loops until a signal stops it, which only works in a main thread. Here it runs
+in batch rounds (until the queue is empty or ``tasks_per_round`` tasks ran), so the loop around it
+can write the "worker" heartbeat and stop promptly from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections, connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Worker
+
+from kyocho.core import health
+
+logger = logging.getLogger(__name__)
+
+# The library logs the start and end of every batch at INFO; with a round every second that is noise.
+logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
+
+
+class TaskWorker(Worker):
+    def __init__(self, *, interval: float = 1.0, tasks_per_round: int = 20, worker_id: str | None = None) -> None:
+        super().__init__(
+            queue_names=["*"],
+            interval=interval,
+            batch=True,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=tasks_per_round,
+            worker_id=worker_id or get_random_string(32),
+            excluded_queue_names=[],
+        )
+        self._stopping = threading.Event()
+
+    def run_round(self) -> None:
+        """Run queued tasks until none is left or this round's share is done."""
+        self._run_tasks = 0
+        self.run()
+
+    def run_forever(self) -> None:
+        logger.info("task worker %s started", self.worker_id)
+        next_beat = 0.0
+        try:
+            while not self._stopping.is_set():
+                close_old_connections()
+                try:
+                    if time.monotonic() >= next_beat:
+                        health.beat(health.WORKER)
+                        next_beat = time.monotonic() + health.heartbeat_seconds()
+                    self.run_round()
+                except Exception:
+                    # A failing task is recorded by the library; this is the database being away.
+                    logger.exception("task worker: a round failed")
+                self._stopping.wait(self.interval)
+        finally:
+            connections.close_all()
+        logger.info("task worker %s stopped", self.worker_id)
+
+    def stop(self) -> None:
+        """Finish the task in hand, then stop."""
+        self.running = False  # read by the library's loop between tasks
+        self._stopping.set()

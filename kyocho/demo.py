@@ -1,0 +1,180 @@
+"""Demo data for trying kyocho: people in every role and a case in progress, built through the real
+actions. Never in production.
+
+Seeding is idempotent: each part looks for what it would create and creates only what is missing,
+so running it again changes nothing. The story is told by the functions in ``STORY``, in order;
+to show more of kyocho, add a function (taking the ``Demo``) to the list.
+
+Every demo account has the same known password and the same TOTP secret, so a person can sign in
+with any authenticator app, or with ``kyocho demo-code EMAIL`` instead of one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kyocho.accounts import actions as accounts
+from kyocho.accounts.models import Organisation, User
+from kyocho.accounts.roles import OrganisationKind, Role
+from kyocho.cases import actions as cases
+from kyocho.cases import queries as case_queries
+from kyocho.cases.models import Case
+from kyocho.cases.workflow import ParticipationStatus
+from kyocho.core.bootstrap import ensure_membership, ensure_organisation
+from kyocho.core.clock import now
+from kyocho.core.errors import NotFound, PermissionDenied
+
+DEMO_PASSWORD = "kyocho-demo-password"  # noqa: S105 - published on purpose: demo accounts only
+DEMO_TOTP_SECRET = base64.b32encode(b"kyocho demo only!!!!").decode()  # 20 bytes, as allauth makes them
+DEMO_CASE_TITLE = "Demo: stored cross-site scripting in the Example Router admin console"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    organisation: str
+    email: str
+    password: str = DEMO_PASSWORD
+    totp_secret: str = DEMO_TOTP_SECRET
+
+
+@dataclass
+class Demo:
+    """What the story built so far: later parts use the people and organisations of earlier ones."""
+
+    accounts: list[DemoAccount] = field(default_factory=list)
+    people: dict[str, User] = field(default_factory=dict)  # by email
+    developers: list[Organisation] = field(default_factory=list)
+
+    def person(
+        self, email: str, *, name: str, role: str = "", organisation: Organisation | None = None, label: str = ""
+    ) -> User:
+        """The demo account ``email``, with ``role`` in ``organisation`` (none: a reporter)."""
+        user = User.objects.filter(email=email).first() or accounts.create_user(
+            email, actor=None, password=DEMO_PASSWORD, display_name=name, language="en"
+        )
+        if organisation is not None:
+            ensure_membership(user, organisation, role)
+        ensure_demo_totp(user)
+        self.people[email] = user
+        self.accounts.append(
+            DemoAccount(
+                role=label or str(Role(role).label if role else _("Reporter")),
+                organisation=organisation.name if organisation else "",
+                email=email,
+            )
+        )
+        return user
+
+
+def ensure_demo_totp(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def coordinator_team(demo: Demo) -> None:
+    team = ensure_organisation("Kyocho Coordination Center (demo)", OrganisationKind.COORDINATOR_TEAM)
+    demo.person("lead@kyocho-cc.example", name="Aoi Lead", role=Role.LEAD, organisation=team)
+    demo.person("coordinator@kyocho-cc.example", name="Ren Coordinator", role=Role.COORDINATOR, organisation=team)
+    demo.person("intake@kyocho-cc.example", name="Mei Intake", role=Role.INTAKE, organisation=team)
+
+
+def product_developers(demo: Demo) -> None:
+    for name, domain in (
+        ("Example Router Co. (demo)", "vendor-a.example"),
+        ("Sample Firmware Inc. (demo)", "vendor-b.example"),
+    ):
+        developer = ensure_organisation(name, OrganisationKind.PRODUCT_DEVELOPER)
+        demo.person(f"admin@{domain}", name=f"PSIRT admin, {name}", role=Role.VENDOR_ADMIN, organisation=developer)
+        demo.person(f"member@{domain}", name=f"PSIRT member, {name}", role=Role.VENDOR_MEMBER, organisation=developer)
+        demo.developers.append(developer)
+
+
+def partner_team(demo: Demo) -> None:
+    team = ensure_organisation("Overseas CERT (demo)", OrganisationKind.PARTNER_TEAM)
+    demo.person("team@overseas-cert.example", name="Overseas coordinator", role=Role.PARTNER, organisation=team)
+
+
+def review_committee(demo: Demo) -> None:
+    committee = ensure_organisation("Disclosure review committee (demo)", OrganisationKind.COMMITTEE)
+    demo.person("member@committee.example", name="Committee member", role=Role.COMMITTEE_MEMBER, organisation=committee)
+
+
+def reporter(demo: Demo) -> None:
+    demo.person("finder@example.net", name="Sora Finder")
+
+
+def case_with_notified_developers(demo: Demo) -> None:
+    """A case in coordination: both developers identified and notified (which starts its 起算日)."""
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    case = case_queries.visible_cases(coordinator).filter(title=DEMO_CASE_TITLE).first()
+    if case is None:
+        case = cases.open_case(
+            title=DEMO_CASE_TITLE,
+            summary="A crafted device name is stored and shown unescaped on the status page.",
+            actor=coordinator,
+        )
+    ensure_developers_notified(case, demo.developers, actor=coordinator)
+
+
+def ensure_developers_notified(case: Case, developers: list[Organisation], *, actor: User) -> None:
+    in_case = {p.organisation_id: p for p in case_queries.visible_participations(actor, case)}
+    for developer in developers:
+        participation = in_case.get(developer.pk) or cases.add_participant(
+            case.pk, organisation_id=developer.pk, actor=actor
+        )
+        if participation.status == ParticipationStatus.IDENTIFIED:
+            cases.notify_participant(participation.pk, actor=actor)
+
+
+STORY: list[Callable[[Demo], None]] = [
+    coordinator_team,
+    product_developers,
+    partner_team,
+    review_committee,
+    reporter,
+    case_with_notified_developers,
+]
+
+
+def refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise PermissionDenied(_("Demo data and demo sign-in codes are never available in production."))
+
+
+def seed() -> list[DemoAccount]:
+    """Create whatever of the demo is missing; return the demo accounts (the same on every run)."""
+    refuse_in_production()
+    demo = Demo()
+    with transaction.atomic():
+        for part in STORY:
+            part(demo)
+    return demo.accounts
+
+
+def current_code(email: str) -> tuple[str, int]:
+    """The TOTP code a demo account's authenticator shows now, and for how many more seconds."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    refuse_in_production()
+    authenticator = Authenticator.objects.filter(
+        user__email__iexact=email.strip(), type=Authenticator.Type.TOTP
+    ).first()
+    # Only for accounts that use the published demo secret: never reveal a real person's code.
+    if authenticator is None or decrypt(authenticator.data["secret"]) != DEMO_TOTP_SECRET:
+        raise NotFound(_("No demo account with this email address."))
+    seconds = int(now().timestamp())
+    period = app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, seconds // period)), period - seconds % period
