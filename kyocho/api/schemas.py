@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
+
+from kyocho.cases import queries as case_queries
+from kyocho.cases.models import Case, Participation
 
 
 class OrganisationOut(Schema):
@@ -66,6 +70,11 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     summary: str
     participants: list[ParticipantOut]
+
+    @staticmethod
+    def resolve_participants(case: Case, context: dict[str, Any]) -> list[Participation]:
+        """Only the developers the caller may see in the case (a developer sees itself alone)."""
+        return list(case_queries.visible_participations(context["request"].auth, case))
 
 
 class ReportOut(Schema):

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connections
 from django.utils.module_loading import import_string
 
 from kyocho.core.clock import now
+from kyocho.core.loops import repeat_until_stopped
 from kyocho.core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
@@ -84,19 +84,7 @@ class Scheduler:
         return ran
 
     def run_forever(self) -> None:
-        logger.info("scheduler started: %s", ", ".join(job.name for job in self.jobs))
-        try:
-            while not self._stopping.is_set():
-                close_old_connections()
-                try:
-                    self.run_due()
-                except Exception:
-                    # The database may be away for a moment; the next tick tries again.
-                    logger.exception("scheduler: a round failed")
-                self._stopping.wait(self.tick)
-        finally:
-            connections.close_all()
-        logger.info("scheduler stopped")
+        repeat_until_stopped("scheduler", self.run_due, stopping=self._stopping, pause=self.tick)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -11,14 +11,12 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kyocho.core import health
-
-logger = logging.getLogger(__name__)
+from kyocho.core.loops import repeat_until_stopped
 
 # The library logs the start and end of every batch at INFO; with a round every second that is noise.
 logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
@@ -37,6 +35,7 @@ class TaskWorker(Worker):
             excluded_queue_names=[],
         )
         self._stopping = threading.Event()
+        self._next_beat = 0.0
 
     def run_round(self) -> None:
         """Run queued tasks until none is left or this round's share is done."""
@@ -44,23 +43,15 @@ class TaskWorker(Worker):
         self.run()
 
     def run_forever(self) -> None:
-        logger.info("task worker %s started", self.worker_id)
-        next_beat = 0.0
-        try:
-            while not self._stopping.is_set():
-                close_old_connections()
-                try:
-                    if time.monotonic() >= next_beat:
-                        health.beat(health.WORKER)
-                        next_beat = time.monotonic() + health.heartbeat_seconds()
-                    self.run_round()
-                except Exception:
-                    # A failing task is recorded by the library; this is the database being away.
-                    logger.exception("task worker: a round failed")
-                self._stopping.wait(self.interval)
-        finally:
-            connections.close_all()
-        logger.info("task worker %s stopped", self.worker_id)
+        repeat_until_stopped(
+            f"task worker {self.worker_id}", self.beat_and_run, stopping=self._stopping, pause=self.interval
+        )
+
+    def beat_and_run(self) -> None:
+        if time.monotonic() >= self._next_beat:
+            health.beat(health.WORKER)
+            self._next_beat = time.monotonic() + health.heartbeat_seconds()
+        self.run_round()
 
     def stop(self) -> None:
         """Finish the task in hand, then stop."""

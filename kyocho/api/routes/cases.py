@@ -20,11 +20,5 @@ def list_cases(request: HttpRequest) -> QuerySet[Case]:
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="One case and the developers you may see in it")
-def get_case(request: HttpRequest, case_id: int) -> dict[str, object]:
-    actor = request.auth  # type: ignore[attr-defined]
-    case = queries.get_case(actor, case_id)
-    return {
-        **CaseOut.from_orm(case).dict(),
-        "summary": case.summary,
-        "participants": list(queries.visible_participations(actor, case)),
-    }
+def get_case(request: HttpRequest, case_id: int) -> Case:
+    return queries.get_case(request.auth, case_id)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import pytest
 from django_tasks import TaskResultStatus, task
 
 from kyocho.core import health, scheduler
+from kyocho.core.loops import repeat_until_stopped
 from kyocho.core.models import Heartbeat
 from kyocho.core.scheduler import Job, Scheduler
 from kyocho.core.tasks import TaskWorker
@@ -120,3 +121,18 @@ def test_background_parts_beat_and_stop_promptly(part: str) -> None:
     thread.join(5)
     assert not thread.is_alive()
     assert Heartbeat.objects.filter(name=part).exists()
+
+
+def test_a_failing_round_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    stopping = threading.Event()
+    rounds: list[int] = []
+
+    def step() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise RuntimeError("the database went away")
+        stopping.set()
+
+    repeat_until_stopped("test part", step, stopping=stopping, pause=0)
+    assert rounds == [0, 1]
+    assert "test part: a round failed" in caplog.text and "test part stopped" in caplog.text
