@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -29,10 +30,31 @@ from kyocho.cases.workflow import ParticipationStatus
 from kyocho.core.bootstrap import ensure_membership, ensure_organisation
 from kyocho.core.clock import now
 from kyocho.core.errors import NotFound, PermissionDenied
+from kyocho.intake import actions as intake
+from kyocho.intake import queries as intake_queries
+from kyocho.intake.models import Report
+from kyocho.intake.workflow import ReportKind, ReportStatus
 
 DEMO_PASSWORD = "kyocho-demo-password"  # noqa: S105 - published on purpose: demo accounts only
 DEMO_TOTP_SECRET = base64.b32encode(b"kyocho demo only!!!!").decode()  # 20 bytes, as allauth makes them
 DEMO_CASE_TITLE = "Demo: stored cross-site scripting in the Example Router admin console"
+ACCEPTED_REPORT: dict[str, Any] = {
+    "reporter_name": "Sora Finder",
+    "product_name": "Example Router RT-500 (demo)",
+    "developer_name": "Example Router Co.; the same web console is used by Sample Firmware Inc.",
+    "product_version": "2.4.1",
+    "description": "A device name set on the settings page is shown unescaped on the status page.",
+    "reproduction": "1. Name the device <script>alert(1)</script>\n2. Open the status page.",
+    "credit": "name",
+    "found_lawfully": True,
+}
+WAITING_REPORT: dict[str, Any] = {
+    "reporter_name": "Sora Finder",
+    "product_name": "Sample Firmware updater (demo)",
+    "description": "The updater downloads firmware over plain HTTP and does not check a signature.",
+    "credit": "anonymous",
+    "found_lawfully": True,
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,7 @@ class Demo:
     accounts: list[DemoAccount] = field(default_factory=list)
     people: dict[str, User] = field(default_factory=dict)  # by email
     developers: list[Organisation] = field(default_factory=list)
+    case: Case | None = None
 
     def person(
         self, email: str, *, name: str, role: str = "", organisation: Organisation | None = None, label: str = ""
@@ -109,31 +132,37 @@ def review_committee(demo: Demo) -> None:
     demo.person("member@committee.example", name="Committee member", role=Role.COMMITTEE_MEMBER, organisation=committee)
 
 
-def reporter(demo: Demo) -> None:
-    demo.person("finder@example.net", name="Sora Finder")
+def reports_from_a_finder(demo: Demo) -> None:
+    """The finder's first report was accepted into a new case; the second waits in the triage queue."""
+    finder = demo.person("finder@example.net", name="Sora Finder")
+    accepted = ensure_report(finder, ACCEPTED_REPORT)
+    if accepted.status == ReportStatus.RECEIVED:
+        coordinator = demo.people["coordinator@kyocho-cc.example"]
+        accepted = intake.accept_report(accepted.pk, actor=coordinator, case_title=DEMO_CASE_TITLE)
+    demo.case = accepted.case
+    ensure_report(finder, WAITING_REPORT)
 
 
-def case_with_notified_developers(demo: Demo) -> None:
-    """A case in coordination: both developers identified and notified (which starts its 起算日)."""
+def ensure_report(finder: User, fields: dict[str, Any]) -> Report:
+    existing = intake_queries.visible_reports(finder).filter(product_name=fields["product_name"]).first()
+    if existing is not None:
+        return existing
+    report, _token = intake.submit_report(kind=ReportKind.SOFTWARE, fields=fields, actor=finder, language="en")
+    return report
+
+
+def developers_notified(demo: Demo) -> None:
+    """Both developers identified in the case and notified, which starts its 起算日."""
     coordinator = demo.people["coordinator@kyocho-cc.example"]
-    case = case_queries.visible_cases(coordinator).filter(title=DEMO_CASE_TITLE).first()
-    if case is None:
-        case = cases.open_case(
-            title=DEMO_CASE_TITLE,
-            summary="A crafted device name is stored and shown unescaped on the status page.",
-            actor=coordinator,
-        )
-    ensure_developers_notified(case, demo.developers, actor=coordinator)
-
-
-def ensure_developers_notified(case: Case, developers: list[Organisation], *, actor: User) -> None:
-    in_case = {p.organisation_id: p for p in case_queries.visible_participations(actor, case)}
-    for developer in developers:
+    assert demo.case is not None, "a part before this one makes the case"
+    case = demo.case
+    in_case = {p.organisation_id: p for p in case_queries.visible_participations(coordinator, case)}
+    for developer in demo.developers:
         participation = in_case.get(developer.pk) or cases.add_participant(
-            case.pk, organisation_id=developer.pk, actor=actor
+            case.pk, organisation_id=developer.pk, actor=coordinator
         )
         if participation.status == ParticipationStatus.IDENTIFIED:
-            cases.notify_participant(participation.pk, actor=actor)
+            cases.notify_participant(participation.pk, actor=coordinator)
 
 
 STORY: list[Callable[[Demo], None]] = [
@@ -141,8 +170,8 @@ STORY: list[Callable[[Demo], None]] = [
     product_developers,
     partner_team,
     review_committee,
-    reporter,
-    case_with_notified_developers,
+    reports_from_a_finder,
+    developers_notified,
 ]
 
 

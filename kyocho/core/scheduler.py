@@ -1,8 +1,10 @@
 """Periodic jobs: a small registry and the loop that runs them.
 
 To add a job, add a ``Job`` to ``JOBS``: a name, how often (seconds, or the name of a
-``settings.KYOCHO`` entry holding seconds) and the dotted path of a function taking no arguments.
-A job must be safe to run twice and quick; long work belongs in a task the job enqueues.
+``settings.KYOCHO`` entry holding seconds) and the dotted path of what to run: a function taking no
+arguments, called in the scheduler's thread (keep it quick), or a django-tasks ``@task`` without
+arguments, which is enqueued for the task worker (for anything that may take a while).
+Either must be safe to run twice.
 
 Several processes may run a scheduler (``kyocho serve`` and ``kyocho worker`` on more than one
 machine): each run of a job is claimed in the database first, so it runs once per interval
@@ -14,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django_tasks.base import Task
 
 from kyocho.core.clock import now
 from kyocho.core.loops import repeat_until_stopped
@@ -42,8 +45,13 @@ class Job:
         return dt.timedelta(seconds=float(seconds))
 
 
+MINUTE, HOUR, DAY = 60, 60 * 60, 24 * 60 * 60
+
 JOBS: list[Job] = [
     Job("heartbeat", "WORKER_HEARTBEAT_SECONDS", "kyocho.core.health.scheduler_alive"),
+    Job("deliver-due-emails", MINUTE, "kyocho.messaging.tasks.deliver_due_emails"),
+    Job("expire-unanswered-reports", HOUR, "kyocho.intake.tasks.expire_unanswered_reports"),
+    Job("prune-finished-tasks", DAY, "kyocho.core.tasks.prune_finished_tasks"),
 ]
 
 
@@ -91,8 +99,11 @@ class Scheduler:
 
 
 def _run(job: Job) -> None:
-    function: Callable[[], object] = import_string(job.function)
+    target = import_string(job.function)
     try:
-        function()
+        if isinstance(target, Task):
+            target.enqueue()
+        else:
+            target()
     except Exception:
         logger.exception("scheduled job %s failed", job.name)

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from django.core.management import call_command
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
@@ -57,3 +58,19 @@ class TaskWorker(Worker):
         """Finish the task in hand, then stop."""
         self.running = False  # read by the library's loop between tasks
         self._stopping.set()
+
+
+# Finished task results are kept a while for diagnosis, failures longer than successes.
+KEEP_SUCCEEDED_DAYS = 7
+KEEP_FAILED_DAYS = 30
+
+
+def prune_finished_tasks() -> None:
+    """A scheduled job: the scheduler enqueues tasks every minute, so old results must go."""
+    call_command(
+        "prune_db_task_results",
+        queue_name="*",
+        min_age_days=KEEP_SUCCEEDED_DAYS,
+        failed_min_age_days=KEEP_FAILED_DAYS,
+        verbosity=0,
+    )

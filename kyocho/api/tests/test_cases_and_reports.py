@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Max
 
 from kyocho.accounts.models import Organisation, User
 from kyocho.api.tests.helpers import case_notifying, json_of, token_client
-from kyocho.core.clock import now
+from kyocho.intake import actions as intake
 from kyocho.intake.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -96,19 +95,16 @@ def test_a_non_numeric_case_id_is_400(coordinator: User) -> None:
 
 
 def submitted_report(reporter: User | None, product: str) -> Report:
-    # TODO(intake): build through intake.actions.submit_report once it exists; until then a bare row
-    # in its initial state (no status is set here).
-    at = now()
-    return Report.objects.create(
-        reference=f"KYR-TEST-{(Report.objects.aggregate(n=Max('pk'))['n'] or 0) + 1:04d}",
-        kind="software",
-        reporter=reporter,
-        reporter_email=reporter.email if reporter else "anonymous@example.net",
-        product_name=product,
-        description="It crashes on a long header.",
-        received_at=at,
-        triage_due_at=at,
-    )
+    fields = {
+        "product_name": product,
+        "description": "It crashes on a long header.",
+        "found_lawfully": True,
+        "credit": "none",
+    }
+    if reporter is None:
+        fields["reporter_email"] = "anonymous@example.net"
+    report, _token = intake.submit_report(kind="software", fields=fields, actor=reporter, language="en")
+    return report
 
 
 def test_intake_staff_sees_every_report(intake_staff: User, reporter: User) -> None:

@@ -36,7 +36,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 @pytest.mark.parametrize("args", [[], ["--help"], ["-h"], ["help"]])
 def test_help_lists_kyochos_commands_only(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     text = run_main(capsys, *args)
-    for name in ("serve", "worker", "migrate", "demo", "demo-code", "createstaff", "audit", "check"):
+    for name in ("serve", "worker", "migrate", "demo", "demo-code", "createstaff", "audit", "check", "statedoc"):
         assert f"\n  {name} " in text
     assert "makemigrations" not in text and "dumpdata" not in text
     assert "kyocho django --help" in text
@@ -73,6 +73,14 @@ def test_operator_language_follows_the_locale(
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     assert operator_language() == language
+
+
+def test_statedoc_prints_the_state_machine_document() -> None:
+    from kyocho.core.statedoc import render_markdown
+
+    out = io.StringIO()
+    call_command("statedoc", stdout=out)
+    assert out.getvalue() == render_markdown()
 
 
 # --- createstaff ----------------------------------------------------------------------------------

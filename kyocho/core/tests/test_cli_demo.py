@@ -19,6 +19,7 @@ from kyocho.accounts.models import ApiToken, Membership, Organisation, User
 from kyocho.audit.models import AuditEvent
 from kyocho.cases.models import Case, Participation
 from kyocho.core.errors import NotFound, PermissionDenied
+from kyocho.intake.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ ROLES = {
 
 
 def snapshot() -> dict[str, int]:
-    models = (User, Organisation, Membership, Case, Participation, Authenticator, AuditEvent, ApiToken)
+    models = (User, Organisation, Membership, Case, Participation, Report, Authenticator, AuditEvent, ApiToken)
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -66,6 +67,15 @@ def test_demo_case_has_two_notified_developers() -> None:
     ]
 
 
+def test_the_finders_first_report_became_the_case_and_the_second_waits() -> None:
+    demo.seed()
+    reports = Report.objects.filter(reporter__email="finder@example.net").order_by("received_at")
+    assert [(report.status, report.case.title if report.case else None) for report in reports] == [
+        ("accepted", demo.DEMO_CASE_TITLE),
+        ("received", None),
+    ]
+
+
 def test_demo_is_built_through_the_actions() -> None:
     demo.seed()
     names = set(AuditEvent.objects.values_list("name", flat=True))
@@ -77,6 +87,9 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:participant:identified",
         "case:participant:notified",
         "case:case:coordinating",
+        "intake:report:received",
+        "intake:report:accepted",
+        "messaging:email:queued",
     }
 
 

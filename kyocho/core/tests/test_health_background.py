@@ -48,8 +48,8 @@ def test_the_heartbeat_job_is_registered() -> None:
 
 
 @pytest.mark.django_db
-def test_heartbeat_job_writes_the_scheduler_heartbeat() -> None:
-    assert Scheduler().run_due(T0) == ["heartbeat"]
+def test_registered_jobs_run_and_the_heartbeat_is_written() -> None:
+    assert Scheduler().run_due(T0) == [job.name for job in scheduler.JOBS]  # all are due at first
     assert Heartbeat.objects.filter(name="scheduler").exists()
 
 
@@ -133,6 +133,49 @@ def test_a_failing_round_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptur
             raise RuntimeError("the database went away")
         stopping.set()
 
-    repeat_until_stopped("test part", step, stopping=stopping, pause=0)
+    # In a thread of its own, as in the server: its database connections are its own, unopened here.
+    thread = threading.Thread(
+        target=repeat_until_stopped, args=("test part", step), kwargs={"stopping": stopping, "pause": 0}
+    )
+    thread.start()
+    thread.join(5)
     assert rounds == [0, 1]
     assert "test part: a round failed" in caplog.text and "test part stopped" in caplog.text
+
+
+@task()
+def scheduled_task() -> str:
+    return "ran in the worker"
+
+
+def test_every_registered_job_can_be_found() -> None:
+    from django.utils.module_loading import import_string
+
+    assert len({job.name for job in scheduler.JOBS}) == len(scheduler.JOBS)
+    for job in scheduler.JOBS:
+        assert callable(import_string(job.function)) or hasattr(import_string(job.function), "enqueue"), job
+        assert job.interval() > dt.timedelta(0)
+
+
+@pytest.mark.django_db
+def test_a_task_job_is_enqueued_for_the_worker() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    Scheduler([Job("a task", 60, f"{__name__}.scheduled_task")]).run_due(T0)
+    assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
+        (f"{__name__}.scheduled_task", TaskResultStatus.READY)
+    ]
+
+
+@pytest.mark.django_db
+def test_pruning_removes_old_successes_and_keeps_recent_ones() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from kyocho.core.tasks import prune_finished_tasks
+
+    old, recent = scheduled_task.enqueue(), scheduled_task.enqueue()
+    DBTaskResult.objects.filter(id=old.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
+    prune_finished_tasks()
+    assert [str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)] == [recent.id]
