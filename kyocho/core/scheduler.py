@@ -38,7 +38,7 @@ NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 class Job:
     name: str
     every: float | str  # seconds, or the key of a settings.KYOCHO entry in seconds
-    function: str  # dotted path of a callable without arguments
+    function: str  # dotted path of a function or a @task, either without arguments
 
     def interval(self) -> dt.timedelta:
         seconds = settings.KYOCHO[self.every] if isinstance(self.every, str) else self.every
