@@ -25,7 +25,7 @@ from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import OrganisationKind, Role
 from kyocho.cases import actions as cases
 from kyocho.cases import queries as case_queries
-from kyocho.cases.models import Case
+from kyocho.cases.models import Case, Participation
 from kyocho.cases.workflow import ParticipationStatus
 from kyocho.core.bootstrap import ensure_membership, ensure_organisation
 from kyocho.core.clock import now
@@ -47,6 +47,13 @@ ACCEPTED_REPORT: dict[str, Any] = {
     "reproduction": "1. Name the device <script>alert(1)</script>\n2. Open the status page.",
     "credit": "name",
     "found_lawfully": True,
+}
+DEMO_VULNERABILITY: dict[str, Any] = {
+    "title": "Stored cross-site scripting in the device name",
+    "description": "The status page shows the device name without escaping it.",
+    "cwe": "CWE-79",
+    "cvss31_vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
+    "affected": [{"product": "Example Router RT-500", "versions": "< 2.4.2"}],
 }
 WAITING_REPORT: dict[str, Any] = {
     "reporter_name": "Sora Finder",
@@ -73,6 +80,7 @@ class Demo:
     accounts: list[DemoAccount] = field(default_factory=list)
     people: dict[str, User] = field(default_factory=dict)  # by email
     developers: list[Organisation] = field(default_factory=list)
+    partner_team: Organisation | None = None
     case: Case | None = None
 
     def person(
@@ -123,7 +131,7 @@ def product_developers(demo: Demo) -> None:
 
 
 def partner_team(demo: Demo) -> None:
-    team = ensure_organisation("Overseas CERT (demo)", OrganisationKind.PARTNER_TEAM)
+    team = demo.partner_team = ensure_organisation("Overseas CERT (demo)", OrganisationKind.PARTNER_TEAM)
     demo.person("team@overseas-cert.example", name="Overseas coordinator", role=Role.PARTNER, organisation=team)
 
 
@@ -133,12 +141,13 @@ def review_committee(demo: Demo) -> None:
 
 
 def reports_from_a_finder(demo: Demo) -> None:
-    """The finder's first report was accepted into a new case; the second waits in the triage queue."""
+    """The finder's first report was accepted by the intake desk into a new case; the second waits in
+    the triage queue."""
     finder = demo.person("finder@example.net", name="Sora Finder")
     accepted = ensure_report(finder, ACCEPTED_REPORT)
     if accepted.status == ReportStatus.RECEIVED:
-        coordinator = demo.people["coordinator@kyocho-cc.example"]
-        accepted = intake.accept_report(accepted.pk, actor=coordinator, case_title=DEMO_CASE_TITLE)
+        intake_staff = demo.people["intake@kyocho-cc.example"]
+        accepted = intake.accept_report(accepted.pk, actor=intake_staff, case_title=DEMO_CASE_TITLE)
     demo.case = accepted.case
     ensure_report(finder, WAITING_REPORT)
 
@@ -151,18 +160,29 @@ def ensure_report(finder: User, fields: dict[str, Any]) -> Report:
     return report
 
 
-def developers_notified(demo: Demo) -> None:
-    """Both developers identified in the case and notified, which starts its 起算日."""
+def coordination_under_way(demo: Demo) -> None:
+    """A coordinator took the case, described the vulnerability, notified both developers (which starts
+    the 起算日) and shared the case with the overseas team; the first developer acknowledged."""
     coordinator = demo.people["coordinator@kyocho-cc.example"]
-    assert demo.case is not None, "a part before this one makes the case"
-    case = demo.case
-    in_case = {p.organisation_id: p for p in case_queries.visible_participations(coordinator, case)}
-    for developer in demo.developers:
-        participation = in_case.get(developer.pk) or cases.add_participant(
-            case.pk, organisation_id=developer.pk, actor=coordinator
-        )
-        if participation.status == ParticipationStatus.IDENTIFIED:
-            cases.notify_participant(participation.pk, actor=coordinator)
+    case, partner = demo.case, demo.partner_team
+    assert case is not None and partner is not None, "earlier parts make the case and the partner team"
+    if case.owner_id is None:
+        cases.assign_case_owner(case.pk, owner_id=coordinator.pk, actor=coordinator)
+    if not case_queries.visible_vulnerabilities(coordinator, case).exists():
+        cases.add_vulnerability(case.pk, actor=coordinator, **DEMO_VULNERABILITY)
+    participations = [ensure_notified(case, developer, actor=coordinator) for developer in demo.developers]
+    if participations[0].status == ParticipationStatus.NOTIFIED:
+        cases.acknowledge_participation(participations[0].pk, actor=demo.people["admin@vendor-a.example"])
+    if not case.partners.filter(organisation=partner).exists():
+        cases.share_case_with_partner(case.pk, organisation_id=partner.pk, actor=coordinator)
+
+
+def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
+    participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
+    participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
+    if participation.status == ParticipationStatus.IDENTIFIED:
+        participation = cases.notify_participant(participation.pk, actor=actor)
+    return participation
 
 
 STORY: list[Callable[[Demo], None]] = [
@@ -171,7 +191,7 @@ STORY: list[Callable[[Demo], None]] = [
     partner_team,
     review_committee,
     reports_from_a_finder,
-    developers_notified,
+    coordination_under_way,
 ]
 
 

@@ -49,6 +49,7 @@ MINUTE, HOUR, DAY = 60, 60 * 60, 24 * 60 * 60
 
 JOBS: list[Job] = [
     Job("heartbeat", "WORKER_HEARTBEAT_SECONDS", "kyocho.core.health.scheduler_alive"),
+    Job("publish-due-advisories", MINUTE, "kyocho.advisories.tasks.publish_due_advisories_task"),
     Job("deliver-due-emails", MINUTE, "kyocho.messaging.tasks.deliver_due_emails"),
     Job("expire-unanswered-reports", HOUR, "kyocho.intake.tasks.expire_unanswered_reports"),
     Job("prune-finished-tasks", DAY, "kyocho.core.tasks.prune_finished_tasks"),

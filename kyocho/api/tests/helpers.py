@@ -1,4 +1,4 @@
-"""Building API callers and cases for the API tests, through the real actions."""
+"""API callers for the API tests: a personal token, or a signed-in browser."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 from django.test import Client
 
 from kyocho.accounts import actions as accounts
-from kyocho.accounts.models import Organisation, User
-from kyocho.cases import actions as cases
-from kyocho.cases.models import Case
+from kyocho.accounts.models import User
 from kyocho.conftest import give_totp
 
 
@@ -28,19 +26,6 @@ def browser_client(user: User, *, mfa: bool = True, enforce_csrf: bool = False) 
     client = Client(enforce_csrf_checks=enforce_csrf)
     client.force_login(user)
     return client
-
-
-def case_notifying(
-    coordinator: User, *developers: Organisation, identified_only: tuple[Organisation, ...] = ()
-) -> Case:
-    """A case whose ``developers`` were notified; ``identified_only`` ones are in it but not told yet."""
-    case = cases.open_case(title="Buffer overflow in the login form", actor=coordinator)
-    for developer in developers:
-        participation = cases.add_participant(case.pk, organisation_id=developer.pk, actor=coordinator)
-        cases.notify_participant(participation.pk, actor=coordinator)
-    for developer in identified_only:
-        cases.add_participant(case.pk, organisation_id=developer.pk, actor=coordinator)
-    return case
 
 
 def json_of(response: Any) -> Any:

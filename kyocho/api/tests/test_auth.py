@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from kyocho.accounts import actions as accounts
 from kyocho.accounts.models import ApiToken, User
+from kyocho.api.auth import BrowserSessionAuth
 from kyocho.api.tests.helpers import bearer, browser_client, json_of
+from kyocho.conftest import give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +90,20 @@ def test_signed_in_browser_may_read(vendor_member: User) -> None:
     assert json_of(response)["email"] == vendor_member.email
 
 
-def test_browser_of_a_member_without_mfa_is_refused(vendor_member: User) -> None:
-    """The pages send such a member to MFA setup first; the API must not be a way around it."""
-    assert_unauthorized(browser_client(vendor_member, mfa=False).get(ME))
+def test_browser_of_a_member_without_mfa_is_sent_to_set_it_up(vendor_member: User) -> None:
+    response = browser_client(vendor_member, mfa=False).get(ME)
+    assert (response.status_code, response["Location"]) == (302, reverse("mfa_activate_totp"))
+
+
+def test_session_auth_itself_refuses_a_member_without_mfa(vendor_member: User, reporter: User) -> None:
+    """Should the MFA middleware ever let such a session through, the API still does not."""
+    request = RequestFactory().get(ME)
+    request.user = vendor_member
+    assert BrowserSessionAuth()(request) is None
+    give_totp(vendor_member)
+    assert BrowserSessionAuth()(request) == vendor_member
+    request.user = reporter
+    assert BrowserSessionAuth()(request) == reporter
 
 
 def test_browser_of_a_reporter_needs_no_mfa(reporter: User) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kyocho.accounts.models import Organisation, User
-from kyocho.api.tests.helpers import case_notifying, json_of, token_client
-from kyocho.intake import actions as intake
-from kyocho.intake.models import Report
+from kyocho.api.tests.helpers import json_of, token_client
+from kyocho.cases import actions as cases
+from kyocho.conftest import coordinating_case, submit_test_report
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,8 @@ REPORTS = "/api/v1/reports"
 
 
 def test_coordinator_lists_every_case(coordinator: User, vendor_org: Organisation) -> None:
-    first = case_notifying(coordinator, vendor_org)
-    second = case_notifying(coordinator)
+    first = coordinating_case(coordinator, vendor_org)
+    second = coordinating_case(coordinator)
     body = json_of(token_client(coordinator).get(CASES))
     assert body["count"] == 2
     assert [case["reference"] for case in body["items"]] == [second.reference, first.reference]
@@ -27,7 +27,7 @@ def test_coordinator_lists_every_case(coordinator: User, vendor_org: Organisatio
 def test_case_detail_for_a_coordinator_lists_every_developer(
     coordinator: User, vendor_org: Organisation, other_vendor_org: Organisation
 ) -> None:
-    case = case_notifying(coordinator, vendor_org, other_vendor_org)
+    case = coordinating_case(coordinator, vendor_org, other_vendor_org)
     body = json_of(token_client(coordinator).get(f"{CASES}/{case.pk}"))
     assert body["reference"] == case.reference
     assert body["start_date"] is not None
@@ -38,7 +38,7 @@ def test_case_detail_for_a_coordinator_lists_every_developer(
 def test_developer_sees_only_its_own_participation(
     coordinator: User, vendor_org: Organisation, other_vendor_org: Organisation, vendor_member: User
 ) -> None:
-    case = case_notifying(coordinator, vendor_org, other_vendor_org)
+    case = coordinating_case(coordinator, vendor_org, other_vendor_org)
     body = json_of(token_client(vendor_member).get(f"{CASES}/{case.pk}"))
     assert [p["organisation_id"] for p in body["participants"]] == [vendor_org.pk]
 
@@ -46,7 +46,7 @@ def test_developer_sees_only_its_own_participation(
 def test_vendor_cannot_see_another_vendors_case(
     coordinator: User, vendor_org: Organisation, other_vendor_member: User
 ) -> None:
-    case = case_notifying(coordinator, vendor_org)
+    case = coordinating_case(coordinator, vendor_org)
     client = token_client(other_vendor_member)
     assert json_of(client.get(CASES))["count"] == 0
     response = client.get(f"{CASES}/{case.pk}")
@@ -58,7 +58,7 @@ def test_invisible_and_missing_cases_answer_alike(
     coordinator: User, vendor_org: Organisation, other_vendor_member: User
 ) -> None:
     """No enumeration: a case that exists but is hidden looks exactly like one that does not exist."""
-    case = case_notifying(coordinator, vendor_org)
+    case = coordinating_case(coordinator, vendor_org)
     client = token_client(other_vendor_member)
     hidden = client.get(f"{CASES}/{case.pk}")
     missing = client.get(f"{CASES}/{case.pk + 1000}")
@@ -68,12 +68,13 @@ def test_invisible_and_missing_cases_answer_alike(
 def test_a_developer_identified_but_not_yet_notified_sees_nothing(
     coordinator: User, vendor_org: Organisation, vendor_member: User
 ) -> None:
-    case = case_notifying(coordinator, identified_only=(vendor_org,))
+    case = coordinating_case(coordinator)
+    cases.add_participant(case.pk, organisation_id=vendor_org.pk, actor=coordinator)
     assert token_client(vendor_member).get(f"{CASES}/{case.pk}").status_code == 404
 
 
 def test_cases_paginate(coordinator: User) -> None:
-    made = [case_notifying(coordinator) for _ in range(3)]
+    made = [coordinating_case(coordinator) for _ in range(3)]
     page = json_of(token_client(coordinator).get(CASES, {"limit": 1, "offset": 1}))
     assert page["count"] == 3
     assert [case["id"] for case in page["items"]] == [made[1].pk]
@@ -94,38 +95,25 @@ def test_a_non_numeric_case_id_is_400(coordinator: User) -> None:
     assert json_of(response)["field"] == "case_id"
 
 
-def submitted_report(reporter: User | None, product: str) -> Report:
-    fields = {
-        "product_name": product,
-        "description": "It crashes on a long header.",
-        "found_lawfully": True,
-        "credit": "none",
-    }
-    if reporter is None:
-        fields["reporter_email"] = "anonymous@example.net"
-    report, _token = intake.submit_report(kind="software", fields=fields, actor=reporter, language="en")
-    return report
-
-
 def test_intake_staff_sees_every_report(intake_staff: User, reporter: User) -> None:
-    submitted_report(reporter, "Router A")
-    submitted_report(None, "Router B")
+    submit_test_report(reporter=reporter, product_name="Router A")
+    submit_test_report(product_name="Router B")
     body = json_of(token_client(intake_staff).get(REPORTS))
     assert [report["product_name"] for report in body["items"]] == ["Router B", "Router A"]
 
 
 def test_reporter_sees_only_own_reports(reporter: User, vendor_member: User) -> None:
-    mine = submitted_report(reporter, "Mine")
-    theirs = submitted_report(vendor_member, "Theirs")
+    mine = submit_test_report(reporter=reporter, product_name="Mine")
+    theirs = submit_test_report(reporter=vendor_member, product_name="Theirs")
     client = token_client(reporter)
     assert [r["id"] for r in json_of(client.get(REPORTS))["items"]] == [mine.pk]
     detail = json_of(client.get(f"{REPORTS}/{mine.pk}"))
-    assert (detail["status"], detail["description"]) == ("received", "It crashes on a long header.")
+    assert (detail["status"], detail["description"]) == ("received", "Stored cross-site scripting in the admin page.")
     assert client.get(f"{REPORTS}/{theirs.pk}").status_code == 404
 
 
 def test_developers_see_no_reports(vendor_member: User, reporter: User) -> None:
-    report = submitted_report(reporter, "Router")
+    report = submit_test_report(reporter=reporter, product_name="Router")
     client = token_client(vendor_member)
     assert json_of(client.get(REPORTS))["count"] == 0
     assert client.get(f"{REPORTS}/{report.pk}").status_code == 404

@@ -1,14 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Argon2 takes about half a second per password by design; tests create many accounts."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

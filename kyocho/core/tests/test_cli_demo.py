@@ -17,7 +17,7 @@ from django.test import Client
 from kyocho import demo
 from kyocho.accounts.models import ApiToken, Membership, Organisation, User
 from kyocho.audit.models import AuditEvent
-from kyocho.cases.models import Case, Participation
+from kyocho.cases.models import Case, CasePartner, Participation
 from kyocho.core.errors import NotFound, PermissionDenied
 from kyocho.intake.models import Report
 
@@ -38,7 +38,18 @@ ROLES = {
 
 
 def snapshot() -> dict[str, int]:
-    models = (User, Organisation, Membership, Case, Participation, Report, Authenticator, AuditEvent, ApiToken)
+    models = (
+        User,
+        Organisation,
+        Membership,
+        Case,
+        Participation,
+        CasePartner,
+        Report,
+        Authenticator,
+        AuditEvent,
+        ApiToken,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -57,14 +68,17 @@ def test_demo_has_a_person_in_every_role() -> None:
         assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def test_demo_case_has_two_notified_developers() -> None:
+def test_demo_case_is_in_coordination_with_two_notified_developers() -> None:
     demo.seed()
     case = Case.objects.get(title=demo.DEMO_CASE_TITLE)
     assert case.status == "coordinating" and case.start_date is not None
+    assert case.owner is not None and case.owner.email == "coordinator@kyocho-cc.example"
     assert sorted(case.participations.values_list("organisation__name", "status")) == [
-        ("Example Router Co. (demo)", "notified"),
+        ("Example Router Co. (demo)", "acknowledged"),  # notified first, then answered
         ("Sample Firmware Inc. (demo)", "notified"),
     ]
+    assert list(case.vulnerabilities.values_list("cwe", flat=True)) == ["CWE-79"]
+    assert list(case.partners.values_list("organisation__name", flat=True)) == ["Overseas CERT (demo)"]
 
 
 def test_the_finders_first_report_became_the_case_and_the_second_waits() -> None:
@@ -90,6 +104,10 @@ def test_demo_is_built_through_the_actions() -> None:
         "intake:report:received",
         "intake:report:accepted",
         "messaging:email:queued",
+        "case:case:owner_assigned",
+        "case:vulnerability:added",
+        "case:participant:acknowledged",
+        "case:partner:shared",
     }
 
 
@@ -103,8 +121,10 @@ def test_running_again_changes_nothing_and_prints_the_same() -> None:
 def test_demo_fills_in_what_is_missing() -> None:
     demo.seed()
     Participation.objects.filter(organisation__name="Sample Firmware Inc. (demo)").delete()
+    CasePartner.objects.all().delete()
     demo.seed()
     assert Participation.objects.filter(organisation__name="Sample Firmware Inc. (demo)", status="notified").exists()
+    assert CasePartner.objects.count() == 1
 
 
 def test_demo_table_shows_how_to_sign_in() -> None:
