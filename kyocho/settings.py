@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its templates and static files: the API documentation page without a CDN
     "kyocho.core",
     "kyocho.audit",
     "kyocho.accounts",

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from kyocho.api.main import api
 from kyocho.core import views as core_views
 
 urlpatterns = [
@@ -9,4 +10,6 @@ urlpatterns = [
     path("portal/", include("kyocho.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -71,8 +71,10 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, object]:
     """Turn ``sqlite:///path`` or ``postgres://user@host:port/name`` into a Django DATABASES entry."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        path = unquote(parsed.path) or str(data_dir / "kyocho.sqlite3")
-        if path.startswith("//"):
+        path = unquote(parsed.path)
+        if not path:
+            path = str(data_dir / "kyocho.sqlite3")
+        elif path.startswith("//"):
             path = path[1:]
         elif path.startswith("/") and not url.startswith("sqlite:////"):
             path = path.lstrip("/")

@@ -1,0 +1,229 @@
+"""Demo data for trying kyocho: people in every role and a case in progress, built through the real
+actions. Never in production.
+
+Seeding is idempotent: each part looks for what it would create and creates only what is missing,
+so running it again changes nothing. The story is told by the functions in ``STORY``, in order;
+to show more of kyocho, add a function (taking the ``Demo``) to the list.
+
+Every demo account has the same known password and the same TOTP secret, so a person can sign in
+with any authenticator app, or with ``kyocho demo-code EMAIL`` instead of one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kyocho.accounts import actions as accounts
+from kyocho.accounts.models import Organisation, User
+from kyocho.accounts.roles import OrganisationKind, Role
+from kyocho.cases import actions as cases
+from kyocho.cases import queries as case_queries
+from kyocho.cases.models import Case, Participation
+from kyocho.cases.workflow import ParticipationStatus
+from kyocho.core.bootstrap import ensure_membership, ensure_organisation
+from kyocho.core.clock import now
+from kyocho.core.errors import NotFound, PermissionDenied
+from kyocho.intake import actions as intake
+from kyocho.intake import queries as intake_queries
+from kyocho.intake.models import Report
+from kyocho.intake.workflow import ReportKind, ReportStatus
+
+DEMO_PASSWORD = "kyocho-demo-password"  # noqa: S105 - published on purpose: demo accounts only
+DEMO_TOTP_SECRET = base64.b32encode(b"kyocho demo only!!!!").decode()  # 20 bytes, as allauth makes them
+DEMO_CASE_TITLE = "Demo: stored cross-site scripting in the Example Router admin console"
+ACCEPTED_REPORT: dict[str, Any] = {
+    "reporter_name": "Sora Finder",
+    "product_name": "Example Router RT-500 (demo)",
+    "developer_name": "Example Router Co.; the same web console is used by Sample Firmware Inc.",
+    "product_version": "2.4.1",
+    "description": "A device name set on the settings page is shown unescaped on the status page.",
+    "reproduction": "1. Name the device <script>alert(1)</script>\n2. Open the status page.",
+    "credit": "name",
+    "found_lawfully": True,
+}
+DEMO_VULNERABILITY: dict[str, Any] = {
+    "title": "Stored cross-site scripting in the device name",
+    "description": "The status page shows the device name without escaping it.",
+    "cwe": "CWE-79",
+    "cvss31_vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
+    "affected": [{"product": "Example Router RT-500", "versions": "< 2.4.2"}],
+}
+WAITING_REPORT: dict[str, Any] = {
+    "reporter_name": "Sora Finder",
+    "product_name": "Sample Firmware updater (demo)",
+    "description": "The updater downloads firmware over plain HTTP and does not check a signature.",
+    "credit": "anonymous",
+    "found_lawfully": True,
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    organisation: str
+    email: str
+    password: str = DEMO_PASSWORD
+    totp_secret: str = DEMO_TOTP_SECRET
+
+
+@dataclass
+class Demo:
+    """What the story built so far: later parts use the people and organisations of earlier ones."""
+
+    accounts: list[DemoAccount] = field(default_factory=list)
+    people: dict[str, User] = field(default_factory=dict)  # by email
+    developers: list[Organisation] = field(default_factory=list)
+    partner_team: Organisation | None = None
+    case: Case | None = None
+
+    def person(
+        self, email: str, *, name: str, role: str = "", organisation: Organisation | None = None, label: str = ""
+    ) -> User:
+        """The demo account ``email``, with ``role`` in ``organisation`` (none: a reporter)."""
+        user = User.objects.filter(email=email).first() or accounts.create_user(
+            email, actor=None, password=DEMO_PASSWORD, display_name=name, language="en"
+        )
+        if organisation is not None:
+            ensure_membership(user, organisation, role)
+        ensure_demo_totp(user)
+        self.people[email] = user
+        self.accounts.append(
+            DemoAccount(
+                role=label or str(Role(role).label if role else _("Reporter")),
+                organisation=organisation.name if organisation else "",
+                email=email,
+            )
+        )
+        return user
+
+
+def ensure_demo_totp(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def coordinator_team(demo: Demo) -> None:
+    team = ensure_organisation("Kyocho Coordination Center (demo)", OrganisationKind.COORDINATOR_TEAM)
+    demo.person("lead@kyocho-cc.example", name="Aoi Lead", role=Role.LEAD, organisation=team)
+    demo.person("coordinator@kyocho-cc.example", name="Ren Coordinator", role=Role.COORDINATOR, organisation=team)
+    demo.person("intake@kyocho-cc.example", name="Mei Intake", role=Role.INTAKE, organisation=team)
+
+
+def product_developers(demo: Demo) -> None:
+    for name, domain in (
+        ("Example Router Co. (demo)", "vendor-a.example"),
+        ("Sample Firmware Inc. (demo)", "vendor-b.example"),
+    ):
+        developer = ensure_organisation(name, OrganisationKind.PRODUCT_DEVELOPER)
+        demo.person(f"admin@{domain}", name=f"PSIRT admin, {name}", role=Role.VENDOR_ADMIN, organisation=developer)
+        demo.person(f"member@{domain}", name=f"PSIRT member, {name}", role=Role.VENDOR_MEMBER, organisation=developer)
+        demo.developers.append(developer)
+
+
+def partner_team(demo: Demo) -> None:
+    team = demo.partner_team = ensure_organisation("Overseas CERT (demo)", OrganisationKind.PARTNER_TEAM)
+    demo.person("team@overseas-cert.example", name="Overseas coordinator", role=Role.PARTNER, organisation=team)
+
+
+def review_committee(demo: Demo) -> None:
+    committee = ensure_organisation("Disclosure review committee (demo)", OrganisationKind.COMMITTEE)
+    demo.person("member@committee.example", name="Committee member", role=Role.COMMITTEE_MEMBER, organisation=committee)
+
+
+def reports_from_a_finder(demo: Demo) -> None:
+    """The finder's first report was accepted by the intake desk into a new case; the second waits in
+    the triage queue."""
+    finder = demo.person("finder@example.net", name="Sora Finder")
+    accepted = ensure_report(finder, ACCEPTED_REPORT)
+    if accepted.status == ReportStatus.RECEIVED:
+        intake_staff = demo.people["intake@kyocho-cc.example"]
+        accepted = intake.accept_report(accepted.pk, actor=intake_staff, case_title=DEMO_CASE_TITLE)
+    demo.case = accepted.case
+    ensure_report(finder, WAITING_REPORT)
+
+
+def ensure_report(finder: User, fields: dict[str, Any]) -> Report:
+    existing = intake_queries.visible_reports(finder).filter(product_name=fields["product_name"]).first()
+    if existing is not None:
+        return existing
+    report, _token = intake.submit_report(kind=ReportKind.SOFTWARE, fields=fields, actor=finder, language="en")
+    return report
+
+
+def coordination_under_way(demo: Demo) -> None:
+    """A coordinator took the case, described the vulnerability, notified both developers (which starts
+    the 起算日) and shared the case with the overseas team; the first developer acknowledged."""
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    case, partner = demo.case, demo.partner_team
+    assert case is not None and partner is not None, "earlier parts make the case and the partner team"
+    if case.owner_id is None:
+        cases.assign_case_owner(case.pk, owner_id=coordinator.pk, actor=coordinator)
+    if not case_queries.visible_vulnerabilities(coordinator, case).exists():
+        cases.add_vulnerability(case.pk, actor=coordinator, **DEMO_VULNERABILITY)
+    participations = [ensure_notified(case, developer, actor=coordinator) for developer in demo.developers]
+    if participations[0].status == ParticipationStatus.NOTIFIED:
+        cases.acknowledge_participation(participations[0].pk, actor=demo.people["admin@vendor-a.example"])
+    if not case.partners.filter(organisation=partner).exists():
+        cases.share_case_with_partner(case.pk, organisation_id=partner.pk, actor=coordinator)
+
+
+def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
+    participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
+    participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
+    if participation.status == ParticipationStatus.IDENTIFIED:
+        participation = cases.notify_participant(participation.pk, actor=actor)
+    return participation
+
+
+STORY: list[Callable[[Demo], None]] = [
+    coordinator_team,
+    product_developers,
+    partner_team,
+    review_committee,
+    reports_from_a_finder,
+    coordination_under_way,
+]
+
+
+def refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise PermissionDenied(_("Demo data and demo sign-in codes are never available in production."))
+
+
+def seed() -> list[DemoAccount]:
+    """Create whatever of the demo is missing; return the demo accounts (the same on every run)."""
+    refuse_in_production()
+    demo = Demo()
+    with transaction.atomic():
+        for part in STORY:
+            part(demo)
+    return demo.accounts
+
+
+def current_code(email: str) -> tuple[str, int]:
+    """The TOTP code a demo account's authenticator shows now, and for how many more seconds."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    refuse_in_production()
+    authenticator = Authenticator.objects.filter(
+        user__email__iexact=email.strip(), type=Authenticator.Type.TOTP
+    ).first()
+    # Only for accounts that use the published demo secret: never reveal a real person's code.
+    if authenticator is None or decrypt(authenticator.data["secret"]) != DEMO_TOTP_SECRET:
+        raise NotFound(_("No demo account with this email address."))
+    seconds = int(now().timestamp())
+    period = app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, seconds // period)), period - seconds % period
