@@ -16,14 +16,14 @@ def bearer(user: User, name: str = "test tool") -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def token_client(user: User) -> Client:
-    return Client(headers=bearer(user))
+def token_client(user: User, language: str = "en") -> Client:
+    return Client(headers={**bearer(user), "Accept-Language": language})
 
 
 def browser_client(user: User, *, mfa: bool = True, enforce_csrf: bool = False) -> Client:
     if mfa:
         give_totp(user)
-    client = Client(enforce_csrf_checks=enforce_csrf)
+    client = Client(enforce_csrf_checks=enforce_csrf, headers={"Accept-Language": "en"})
     client.force_login(user)
     return client
 

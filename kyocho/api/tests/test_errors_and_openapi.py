@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from django.test import Client, RequestFactory
@@ -14,26 +15,26 @@ from kyocho.core.errors import Conflict, DomainError, InvalidInput, NotFound, Pe
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "body"),
+    ("make_error", "status", "body"),
     [
         (
-            InvalidInput("Title is required.", field="title"),
+            lambda: InvalidInput("Title is required.", field="title"),
             400,
             {"code": "invalid", "message": "Title is required.", "field": "title"},
         ),
-        (NotFound(), 404, {"code": "not_found", "message": "Not found.", "field": None}),
+        (lambda: NotFound(), 404, {"code": "not_found", "message": "Not found.", "field": None}),
         (
-            PermissionDenied("Only coordinators can do this."),
+            lambda: PermissionDenied("Only coordinators can do this."),
             403,
             {"code": "forbidden", "message": "Only coordinators can do this.", "field": None},
         ),
         (
-            Conflict("This token is already revoked."),
+            lambda: Conflict("This token is already revoked."),
             409,
             {"code": "conflict", "message": "This token is already revoked.", "field": None},
         ),
         (
-            TransitionNotAllowed("Case", "closed", "open", []),
+            lambda: TransitionNotAllowed("Case", "closed", "open", []),
             409,
             {
                 "code": "transition_not_allowed",
@@ -43,8 +44,11 @@ from kyocho.core.errors import Conflict, DomainError, InvalidInput, NotFound, Pe
         ),
     ],
 )
-def test_each_domain_error_has_its_status_and_shape(error: DomainError, status: int, body: dict[str, object]) -> None:
-    response = api.on_exception(RequestFactory().get("/api/v1/cases"), error)
+def test_each_domain_error_has_its_status_and_shape(
+    make_error: Callable[[], DomainError], status: int, body: dict[str, object]
+) -> None:
+    # Built inside the test, where English is active, not at collection time.
+    response = api.on_exception(RequestFactory().get("/api/v1/cases"), make_error())
     assert response.status_code == status
     assert json.loads(response.content) == body
 
