@@ -170,6 +170,14 @@ EMAIL_USE_TLS = env_bool("KYOCHO_SMTP_STARTTLS", default=False)
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("KYOCHO_MAIL_FROM", "kyocho <cvd@localhost>")
 
+# A shared cache makes rate limits hold across processes: KYOCHO_CACHE_URL=redis://127.0.0.1:6379/0.
+_cache_url = env_str("KYOCHO_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kyocho"}
+}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
