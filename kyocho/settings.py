@@ -23,6 +23,8 @@ from kyocho.core.env import (
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("KYOCHO_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+# Created here so every entry point (server, CLI, tests) finds it on a fresh clone.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 ENVIRONMENT = env_str("KYOCHO_ENV", "development")
 if ENVIRONMENT not in {"development", "production", "test"}:
     raise ConfigError(f"KYOCHO_ENV={ENVIRONMENT!r}: use development, production or test")
