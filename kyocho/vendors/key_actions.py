@@ -64,11 +64,7 @@ def verify_key_fingerprint(key_id: int, *, fingerprint: str, actor: Any) -> Publ
                 _("This fingerprint is not the key's fingerprint; check it with the developer again."),
                 field="fingerprint",
             )
-        key.verified_at = now()
-        key.verified_by = actor
-        record("vendors:key:verified", actor=actor, subject=key, data=_facts(key))
-        key.save(update_fields=["verified_at", "verified_by"])
-    return key
+        return _change(key, "verified", actor=actor, verified_at=now(), verified_by=actor)
 
 
 def accept_key_without_matching_uid(key_id: int, *, actor: Any) -> PublicKey:
@@ -81,10 +77,7 @@ def accept_key_without_matching_uid(key_id: int, *, actor: Any) -> PublicKey:
         if matches_a_contact(key):
             raise Conflict(_("This key's user ids already name a contact; it needs no acceptance."))
         _require_not_revoked(key)
-        key.accepted_without_matching_uid = True
-        record("vendors:key:accepted_without_matching_uid", actor=actor, subject=key, data=_facts(key))
-        key.save(update_fields=["accepted_without_matching_uid"])
-    return key
+        return _change(key, "accepted_without_matching_uid", actor=actor, accepted_without_matching_uid=True)
 
 
 def revoke_public_key(key_id: int, *, actor: Any) -> PublicKey:
@@ -93,10 +86,7 @@ def revoke_public_key(key_id: int, *, actor: Any) -> PublicKey:
         key = _lock_key(key_id, actor)
         _require_key_manager(key.registration, actor)
         _require_not_revoked(key)
-        key.revoked_at = now()
-        record("vendors:key:revoked", actor=actor, subject=key, data=_facts(key))
-        key.save(update_fields=["revoked_at"])
-    return key
+        return _change(key, "revoked", actor=actor, revoked_at=now())
 
 
 def remove_public_key(key_id: int, *, actor: Any) -> None:
@@ -124,9 +114,7 @@ def _warn_about_expiry(key_id: int, at: dt.datetime) -> bool:
         key = lock(PublicKey, key_id)
         if key.expiry_warned_at is not None or key.revoked_at is not None:  # another run got here first
             return False
-        key.expiry_warned_at = at
-        record("vendors:key:expiry_warned", actor=None, subject=key, data=_facts(key))
-        key.save(update_fields=["expiry_warned_at"])
+        _change(key, "expiry_warned", actor=None, expiry_warned_at=at)
         context = {"key": key, "developer": key.registration.organisation}
         for contact in key.registration.contacts.all():
             _email(contact.email, contact.language, "key_expiring", context, key)
@@ -158,6 +146,15 @@ def _store(key: PublicKey, info: KeyInfo, armored: str) -> PublicKey:
         key.expiry_warned_at = None  # a new expiry date deserves its own warning
     key.expires_at = info.expires
     key.save()
+    return key
+
+
+def _change(key: PublicKey, verb: str, *, actor: Any, **fields: Any) -> PublicKey:
+    """Set ``fields`` on the locked key, audit ``vendors:key:<verb>`` and save just those fields."""
+    for name, value in fields.items():
+        setattr(key, name, value)
+    record(f"vendors:key:{verb}", actor=actor, subject=key, data=_facts(key))
+    key.save(update_fields=list(fields))
     return key
 
 
