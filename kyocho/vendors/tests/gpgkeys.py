@@ -95,7 +95,7 @@ def make_test_keys() -> MadeKeys:
     rsa = factory.generate("RSA Developer <psirt@vendor.example>", "rsa3072", "sign,cert")
     factory.add_subkey(rsa, "rsa3072", "encr")
     ed = factory.generate("Ed Developer <security@vendor.example>", "ed25519", "sign,cert")
-    factory.add_subkey(ed, "cv25519", "encr")
+    factory.add_subkey(ed, "cv25519", "encr", "1y")  # expires before its primary key
     stranger = factory.generate("Somebody Else <someone@elsewhere.example>", "future-default", "default")
     expired = factory.generate(
         "Expired Developer <old@vendor.example>", "future-default", "default", "1d", faked_time="20200101T000000"

@@ -38,6 +38,8 @@ def test_ed25519_cv25519_key_is_accepted(gpg_keys: MadeKeys) -> None:
     assert info.fingerprint == gpg_keys.ed25519_fingerprint
     assert info.algorithm == "EdDSA ed25519 + ECDH cv25519"
     assert info.emails() == {"security@vendor.example"}
+    assert info.expires is not None  # the encryption subkey's expiry, a year before the primary key's
+    assert dt.timedelta(days=360) < info.expires - info.created < dt.timedelta(days=370)
 
 
 def test_windows_line_endings_are_accepted(gpg_keys: MadeKeys) -> None:
@@ -98,10 +100,17 @@ def test_expired_key_is_refused(gpg_keys: MadeKeys) -> None:
 
 
 def test_key_past_its_expiry_by_kyochos_clock_is_refused(gpg_keys: MadeKeys) -> None:
+    expires = validate_public_key(gpg_keys.rsa).expires
+    assert expires is not None
+    with time_machine.travel(expires + dt.timedelta(days=1)):
+        assert "This key has expired" in refusal(gpg_keys.rsa)
+
+
+def test_key_whose_encryption_subkey_expired_is_refused(gpg_keys: MadeKeys) -> None:
     expires = validate_public_key(gpg_keys.ed25519).expires
     assert expires is not None
     with time_machine.travel(expires + dt.timedelta(days=1)):
-        assert "expired" in refusal(gpg_keys.ed25519)
+        assert "no encryption subkey that is valid now" in refusal(gpg_keys.ed25519)
 
 
 @pytest.mark.parametrize("version", [3, 5, 6])

@@ -109,11 +109,13 @@ def test_keys_cannot_be_added_to_a_closed_registration(
         key_actions.add_public_key(registration.pk, armored=gpg_keys.rsa, actor=vendor_admin)
 
 
-def test_a_vendor_member_who_is_not_admin_cannot_add_keys(
-    registration: Registration, vendor_member: User, gpg_keys: MadeKeys
+@pytest.mark.parametrize("who", ["vendor_member", "intake_staff"])
+def test_members_who_are_not_key_managers_cannot_add_keys(
+    who: str, registration: Registration, gpg_keys: MadeKeys, request: Any
 ) -> None:
     with pytest.raises(PermissionDenied):
-        key_actions.add_public_key(registration.pk, armored=gpg_keys.rsa, actor=vendor_member)
+        key_actions.add_public_key(registration.pk, armored=gpg_keys.rsa, actor=request.getfixturevalue(who))
+    assert not PublicKey.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["other_vendor_member", "partner", "reporter", "nobody"])
