@@ -25,7 +25,7 @@ from kyocho.core.actions import lock
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
 from kyocho.messaging.actions import enqueue_from_template
-from kyocho.vendors.key_queries import can_see_registration, matches_a_contact
+from kyocho.vendors.key_queries import can_see_registration, matches_a_contact, visible_registration
 from kyocho.vendors.keys import KeyInfo, validate_public_key
 from kyocho.vendors.models import PublicKey, Registration
 from kyocho.vendors.workflow import RegistrationStatus
@@ -37,7 +37,10 @@ _NOT_HEX = re.compile(r"[^0-9A-F]")
 def add_public_key(registration_id: int, *, armored: str, actor: Any) -> PublicKey:
     """Store a checked key for the developer. The same key sent again (say with a later expiry date)
     replaces the stored copy and keeps its verification."""
-    info = validate_public_key(armored)  # gpg runs outside the transaction: no lock held meanwhile
+    # Permission first (outsiders learn nothing), then gpg, outside the transaction: no lock held
+    # while it runs. The permission is checked again under the lock.
+    _require_key_manager(visible_registration(actor, registration_id), actor)
+    info = validate_public_key(armored)
     with transaction.atomic():
         registration = lock(Registration, registration_id)
         _require_key_manager(registration, actor)

@@ -20,11 +20,18 @@ def can_see_registration(actor: Any, registration: Registration) -> bool:
     )
 
 
-def keys_of(actor: Any, registration_id: int) -> QuerySet[PublicKey]:
-    registration = Registration.objects.filter(pk=registration_id).first()
+def visible_registration(actor: Any, registration_id: int) -> Registration:
+    try:
+        registration = Registration.objects.filter(pk=registration_id).first()
+    except (ValueError, TypeError) as error:
+        raise NotFound() from error
     if registration is None or not can_see_registration(actor, registration):
         raise NotFound()
-    return registration.keys.order_by("-created_at")
+    return registration
+
+
+def keys_of(actor: Any, registration_id: int) -> QuerySet[PublicKey]:
+    return visible_registration(actor, registration_id).keys.order_by("-created_at")
 
 
 def usable_keys(registration: Registration, *, at: dt.datetime | None = None) -> QuerySet[PublicKey]:

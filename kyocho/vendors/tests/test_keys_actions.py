@@ -123,8 +123,9 @@ def test_outsiders_cannot_find_the_developer(
     who: str, registration: Registration, gpg_keys: MadeKeys, request: Any
 ) -> None:
     actor = None if who == "nobody" else request.getfixturevalue(who)
-    with pytest.raises(NotFound):
-        key_actions.add_public_key(registration.pk, armored=gpg_keys.rsa, actor=actor)
+    for armored in (gpg_keys.rsa, "not a key"):  # a bad key is not judged before permission
+        with pytest.raises(NotFound):
+            key_actions.add_public_key(registration.pk, armored=armored, actor=actor)
     with pytest.raises(NotFound):
         keys_of(actor, registration.pk)
 
