@@ -210,6 +210,7 @@ KYOCHO: dict[str, Any] = {
         "jvnvu": env_str("KYOCHO_ID_PATTERN_JVNVU", "JVNVU#{digits8}"),
         "jvnta": env_str("KYOCHO_ID_PATTERN_JVNTA", "JVNTA#{digits8}"),
     },
+    "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
 }
