@@ -111,6 +111,11 @@ class Sbom(models.Model):
     uploaded_at = models.DateTimeField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     current = models.BooleanField(default=True)
+    filename = models.CharField(max_length=255, blank=True)
+    component_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["product", "product_version", "current"], name="sbom_product_version")]
 
 
 class SbomComponent(models.Model):
@@ -124,4 +129,5 @@ class SbomComponent(models.Model):
     name = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["package"], name="sbom_component_package")]
+        # package first: matching looks up one package and reads its versions without touching the rows.
+        indexes = [models.Index(fields=["package", "version", "sbom"], name="sbom_component_package")]
