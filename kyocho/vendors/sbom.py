@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET  # noqa: S405 — types only; parsing goes through defusedxml
+import xml.etree.ElementTree as ET  # only for its ParseError; parsing goes through defusedxml
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
