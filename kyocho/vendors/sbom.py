@@ -164,7 +164,7 @@ def _unsupported(message: str) -> InvalidInput:
 def parse_sbom(data: bytes) -> ParsedSbom:
     """Detect the format of ``data`` and read its components; InvalidInput for anything unusable."""
     text = _decoded(data).lstrip("\ufeff \t\r\n")
-    if text.startswith("{"):
+    if text.startswith(("{", "[")):
         return _parse_json(text)
     if text.startswith("<"):
         return _parse_cyclonedx_xml(text)
