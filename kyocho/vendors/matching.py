@@ -202,7 +202,7 @@ def _in_range(version: str, version_range: VersionRange) -> bool:
 
 def component_hits(package: str, version_range: VersionRange | None) -> list[ComponentHit]:
     """Components of current SBOMs with this package key and a version inside the range."""
-    in_current = SbomComponent.objects.filter(package=package, sbom__current=True)
+    in_current = SbomComponent.objects.filter(package=package, current=True)
     versions = set(in_current.values_list("version", flat=True).distinct())
     matches = version_matcher(version_range)
     wanted = [version for version in versions if matches(version)]

@@ -127,7 +127,10 @@ class SbomComponent(models.Model):
     version = models.CharField(max_length=200, blank=True)
     purl = models.CharField(max_length=600)
     name = models.CharField(max_length=300, blank=True)
+    # A copy of ``sbom.current``: matching reads only current SBOMs, and an old SBOM may hold the
+    # vulnerable package thousands of times; with the flag in the index those rows are never visited.
+    current = models.BooleanField(default=True)
 
     class Meta:
-        # package first: matching looks up one package and reads its versions without touching the rows.
-        indexes = [models.Index(fields=["package", "version", "sbom"], name="sbom_component_package")]
+        # Matching looks up one package and reads its distinct versions from the index alone.
+        indexes = [models.Index(fields=["package", "current", "version"], name="sbom_component_package")]

@@ -140,7 +140,9 @@ def upload_sbom(product_id: int, *, product_version: str, data: bytes, filename:
         product = _locked_product(product_id, actor)
         version = required_text(product_version, "product_version", _("The product version"), max_length=100)
         parsed = parse_sbom(_bounded(data))
-        Sbom.objects.filter(product=product, product_version=version, current=True).update(current=False)
+        replaced = Sbom.objects.filter(product=product, product_version=version, current=True)
+        SbomComponent.objects.filter(sbom__in=replaced, current=True).update(current=False)
+        replaced.update(current=False)
         sbom = Sbom.objects.create(
             product=product,
             product_version=version,

@@ -26,7 +26,7 @@ def product(registration, vendor_member):
 
 
 def last_event():
-    return AuditEvent.objects.last()
+    return AuditEvent.objects.latest("seq")
 
 
 def test_a_developer_member_adds_a_product_and_it_is_audited(product, vendor_member):
