@@ -124,6 +124,10 @@ def _seed(components: int, rng: random.Random) -> int:
         )
     table = SbomComponent._meta.db_table
     insert = f"INSERT INTO {table} (sbom_id, package, version, purl, name, current) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608 — table name from the model
+    # Filling a table and indexing it afterwards is several times faster than keeping the index up to date.
+    lookup_index = next(index for index in SbomComponent._meta.indexes if index.name == "sbom_component_package")
+    with connection.schema_editor() as editor:
+        editor.remove_index(SbomComponent, lookup_index)
     expected = 0
     rows: list[tuple[int, str, str, str, str, bool]] = []
     with transaction.atomic(), connection.cursor() as cursor:
@@ -137,6 +141,8 @@ def _seed(components: int, rng: random.Random) -> int:
         # The outdated SBOMs all hold the vulnerable package at a vulnerable version: none may count.
         rows.extend((s.pk, TARGET, "1.3.0", f"{TARGET}@1.3.0", "left-pad-ng", False) for s in sboms if not s.current)
         cursor.executemany(insert, rows)
+    with connection.schema_editor() as editor:
+        editor.add_index(SbomComponent, lookup_index)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return expected
