@@ -33,9 +33,7 @@ def test_the_case_page_shows_the_search_form(client_for, coordinator, case):
 
 
 def test_the_panel_lists_candidates_with_their_evidence(client_for, coordinator, case, candidate):
-    response = client_for(coordinator).get(f"/staff/cases/{case.reference}/candidates/", QUERY, HTTP_HX_REQUEST="true")
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = panel_html(client_for(coordinator), case, QUERY)
     assert "<html" not in html  # a partial for htmx
     assert "Example Vendor A" in html
     assert "SBOM of Router UI 2.1: pkg:npm/lodash@4.17.20" in html
@@ -48,22 +46,20 @@ def test_without_htmx_the_panel_is_a_whole_page(client_for, coordinator, case, c
     assert "Example Vendor A" in html
 
 
-def test_bad_input_is_shown_in_the_panel(client_for, coordinator, case):
-    html = (
-        client_for(coordinator)
-        .get(f"/staff/cases/{case.reference}/candidates/", {"purl": "lodash"}, HTTP_HX_REQUEST="true")
-        .content.decode()
-    )
-    assert "is not a valid package URL" in html
+def panel_html(client, case, query):
+    """The panel as htmx fetches it, for ``query``."""
+    return client.get(f"/staff/cases/{case.reference}/candidates/", query, HTTP_HX_REQUEST="true").content.decode()
 
 
-def test_no_match_says_so(client_for, coordinator, case, candidate):
-    html = (
-        client_for(coordinator)
-        .get(f"/staff/cases/{case.reference}/candidates/", {"keywords": "mainframe"}, HTTP_HX_REQUEST="true")
-        .content.decode()
-    )
-    assert "No registered developer matches." in html
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({"purl": "lodash"}, "is not a valid package URL"),
+        ({"keywords": "mainframe"}, "No registered developer matches."),
+    ],
+)
+def test_bad_input_and_no_match_are_said_in_the_panel(client_for, coordinator, case, candidate, query, shown):
+    assert shown in panel_html(client_for(coordinator), case, query)
 
 
 def test_one_click_adds_the_developer_as_identified(client_for, coordinator, case, candidate):
