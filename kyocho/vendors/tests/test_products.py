@@ -184,3 +184,17 @@ def test_the_product_version_is_required(product, vendor_member):
             product.pk, product_version=" ", data=fixture_bytes("cyclonedx-1.5.json"), actor=vendor_member
         )
     assert refusal.value.field == "product_version"
+
+
+def test_the_demo_gives_registered_developers_a_product_with_an_sbom_once(db):
+    from kyocho import demo
+    from kyocho.accounts.models import Organisation
+
+    demo.seed()
+    assert not Product.objects.exists()  # nobody registered yet
+    for developer in Organisation.objects.filter(name__endswith="(demo)", kind="product_developer"):
+        registered(developer)
+    demo.seed()
+    demo.seed()
+    assert Product.objects.count() == 2
+    assert sorted(SbomComponent.objects.values_list("version", flat=True)) == ["4.17.20", "4.17.21"]
