@@ -213,6 +213,7 @@ KYOCHO: dict[str, Any] = {
     "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
+    "SBOM_MAX_BYTES": env_int("KYOCHO_SBOM_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
 }
 
 LOGGING = {
