@@ -20,6 +20,7 @@ COMMANDS = {
     "audit": "`kyocho audit verify`: check that the audit trail was not tampered with.",
     "demo": "Add demo organisations, people and a case, and print the demo accounts (not in production).",
     "demo-code": "Print the current sign-in code of a demo account.",
+    "bench": "`kyocho bench intake --seconds 30`: measure kyocho on a fresh database (last line: JSON).",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",
 }
 
