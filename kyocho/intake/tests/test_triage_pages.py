@@ -247,3 +247,12 @@ def test_suggestions_with_one_click_duplicate(desk: Client, coordinator: User) -
     assert "Mark duplicate of this case" in page
     transition(desk, report, "duplicate", {"case_id": str(case.pk)})
     assert reload(report).duplicate_of == case
+
+
+def test_the_demo_shows_a_recorded_triage(desk: Client) -> None:
+    from kyocho import demo
+
+    demo.seed()
+    waiting = Report.objects.get(product_name=demo.WAITING_REPORT["product_name"])
+    assert (waiting.status, waiting.triage_decision) == ("received", "coordinate")
+    assert "SSVC Coordinator Triage" in desk.get(page_of(waiting.reference)).content.decode()
