@@ -160,6 +160,25 @@ def ensure_report(finder: User, fields: dict[str, Any]) -> Report:
     return report
 
 
+# SSVC Coordinator Triage inputs for the waiting report: credible, the developer ignored the finder.
+WAITING_REPORT_TRIAGE = {
+    "report_public": "no",
+    "supplier_contacted": "yes",
+    "report_credibility": "credible",
+    "supplier_cardinality": "one",
+    "supplier_engagement": "unresponsive",
+    "utility": "efficient",
+    "public_safety_impact": "minimal",
+}
+
+
+def waiting_report_triaged(demo: Demo) -> None:
+    """The intake desk recorded its SSVC triage of the waiting report (Coordinate) but has not decided yet."""
+    waiting = ensure_report(demo.people["finder@example.net"], WAITING_REPORT)
+    if not waiting.triage_decision and waiting.status == ReportStatus.RECEIVED:
+        intake.record_triage(waiting.pk, inputs=WAITING_REPORT_TRIAGE, actor=demo.people["intake@kyocho-cc.example"])
+
+
 def coordination_under_way(demo: Demo) -> None:
     """A coordinator took the case, described the vulnerability, notified both developers (which starts
     the 起算日) and shared the case with the overseas team; the first developer acknowledged."""
@@ -221,6 +240,7 @@ STORY: list[Callable[[Demo], None]] = [
     partner_team,
     review_committee,
     reports_from_a_finder,
+    waiting_report_triaged,
     coordination_under_way,
     products_with_sboms,
 ]

@@ -214,6 +214,9 @@ KYOCHO: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
     "SBOM_MAX_BYTES": env_int("KYOCHO_SBOM_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
+    # Anonymous report submissions through the API, per client address and window.
+    "API_REPORT_RATE_LIMIT": env_int("KYOCHO_API_REPORT_RATE_LIMIT", 10, minimum=1),
+    "API_REPORT_RATE_WINDOW_SECONDS": env_int("KYOCHO_API_REPORT_RATE_WINDOW_SECONDS", 3600, minimum=1),
 }
 
 LOGGING = {

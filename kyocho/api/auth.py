@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -74,6 +75,17 @@ class BrowserSessionAuth(APIKeyCookie):
 
     def _get_key(self, request: HttpRequest) -> str | None:  # the session middleware has read it
         return None
+
+
+class AnonymousCaller:
+    """Lets a request without credentials through as the anonymous user, for the few endpoints open to
+    everyone (listed after the real schemes). A request that sends an Authorization header is judged by
+    it alone, so a wrong token stays 401 instead of quietly becoming anonymous."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            return None
+        return AnonymousUser()
 
 
 def signed_in_with_token(request: HttpRequest) -> bool:

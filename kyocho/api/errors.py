@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kyocho.core.errors import DomainError, NotFound
+from kyocho.core.ratelimit import RateLimited
 
 CODE_BY_STATUS = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
 # Where a request value came from; the rest of pydantic's location is the field's path.
@@ -30,6 +31,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, exc.http_status, error_body(exc.code, exc.message, exc.field))
+
+    def rate_limited(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = domain_error(request, exc)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         problems = [{"field": field_of(error.get("loc", ())), "message": error.get("msg", "")} for error in exc.errors]
@@ -50,6 +56,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return domain_error(request, NotFound())
 
     api.add_exception_handler(DomainError, domain_error)
+    api.add_exception_handler(RateLimited, rate_limited)
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(AuthenticationError, not_authenticated)
     api.add_exception_handler(HttpError, http_error)

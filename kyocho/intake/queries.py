@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kyocho.accounts import permissions
 from kyocho.core.errors import NotFound
@@ -62,3 +62,29 @@ def triage_queue(actor: Any) -> QuerySet[Report]:
 def information_requests(report: Report) -> QuerySet[InformationRequest]:
     """The questions and answers of a report the caller already obtained through a scoped query."""
     return report.information_requests.order_by("asked_at", "pk")
+
+
+def triage_list(
+    actor: Any,
+    *,
+    status: str = "",
+    kind: str = "",
+    overdue: bool = False,
+    text: str = "",
+    at: Any = None,
+) -> QuerySet[Report]:
+    """The staff report list with its filters: open reports unless a status is chosen, spam only when
+    asked for by name, ``overdue`` open reports past their triage target at ``at``, and ``text`` found
+    in the product, the developer or the description. Empty for anyone but intake and coordinators."""
+    if not permissions.is_staff_member(actor):
+        return Report.objects.none()
+    reports = Report.objects.filter(status=status) if status else Report.objects.filter(status__in=OPEN_STATES)
+    if kind:
+        reports = reports.filter(kind=kind)
+    if overdue:
+        reports = reports.filter(status__in=OPEN_STATES, triage_due_at__lt=at)
+    for word in text.split():
+        reports = reports.filter(
+            Q(product_name__icontains=word) | Q(developer_name__icontains=word) | Q(description__icontains=word)
+        )
+    return reports.order_by("triage_due_at", "pk")

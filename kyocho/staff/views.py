@@ -12,7 +12,7 @@ from django.shortcuts import render
 from kyocho.accounts.permissions import is_staff_member
 from kyocho.audit.queries import events_for
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
-from kyocho.intake.queries import get_report_by_reference, information_requests, triage_queue
+from kyocho.intake.queries import triage_queue
 from kyocho.public.web import View, not_found_as_404
 
 DASHBOARD_ROWS = 100
@@ -39,13 +39,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cases": active_cases(request.user)[:DASHBOARD_ROWS],
     }
     return render(request, "staff/dashboard.html", context)
-
-
-@staff_page
-def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_by_reference(request.user, reference)
-    context = {"report": report, "questions": information_requests(report), "events": events_for(report)}
-    return render(request, "staff/report_detail.html", context)
 
 
 @staff_page

@@ -1,24 +1,28 @@
 from __future__ import annotations
 
-import argparse
+import json
+from argparse import ArgumentParser
 from typing import Any
 
+from kyocho.core.bench import BENCHMARKS
 from kyocho.core.management.commands._base import KyochoCommand
 
 
 class Command(KyochoCommand):
     help = (
-        "Run a benchmark in a throw-away SQLite database; its last line is one JSON object. "
-        "`kyocho bench sbom-match --components 1000000`."
+        "Measure kyocho (`kyocho bench NAME --help`). The last line of the output is one JSON object with the figures."
     )
     requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("benchmark", choices=["sbom-match"])
-        parser.add_argument("--components", type=int, default=1_000_000, help="SBOM components in the registry.")
-        parser.add_argument("--scan-repeats", type=int, default=3, help="How often the plain scan is timed.")
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        benchmarks = parser.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+        for benchmark in BENCHMARKS.values():
+            sub = benchmarks.add_parser(benchmark.name, help=benchmark.help, description=benchmark.help)
+            for option in benchmark.options:
+                sub.add_argument(option.flag, type=option.type, default=option.default, help=option.help)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        from kyocho.core.bench import sbom_match
-
-        sbom_match.run(options["components"], self.stdout, scan_repeats=options["scan_repeats"])
+    def handle(self, *args: Any, benchmark: str, **options: Any) -> None:
+        chosen = BENCHMARKS[benchmark]
+        arguments = {option.keyword: options[option.keyword] for option in chosen.options}
+        result = chosen.run(**arguments, out=self.stdout)
+        self.stdout.write(json.dumps(result))
