@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 import gnupg
 from django.conf import settings
@@ -27,7 +28,7 @@ _lock = threading.Lock()  # gpg-agent serialises anyway; this keeps key creation
 @dataclass(frozen=True)
 class DecryptResult:
     text: str
-    signature_status: str  # "" when unsigned, otherwise gpg's word for it ("signature valid", …)
+    signature_status: str  # "" unsigned, "valid", or "unverified" (signed, but by a key we lack or distrust)
 
 
 def gnupg_home() -> Path:
@@ -38,7 +39,9 @@ def gnupg_home() -> Path:
 
 
 def _gpg() -> gnupg.GPG:
-    return gnupg.GPG(gnupghome=str(gnupg_home()))
+    gpg = gnupg.GPG(gnupghome=str(gnupg_home()))
+    gpg.encoding = "utf-8"
+    return gpg
 
 
 def coordinator_address() -> str:
@@ -102,4 +105,11 @@ def decrypt(armored: str, *, field: str = "description") -> DecryptResult:
         text = result.data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidInput(_("The decrypted text is not readable text (UTF-8)."), field=field) from error
-    return DecryptResult(text=text, signature_status=str(result.status) if result.signature_id else "")
+    return DecryptResult(text=text, signature_status=_signature_status(result))
+
+
+def _signature_status(result: Any) -> str:
+    if result.valid:
+        return "valid"
+    # gpg announces each signature it meets with NEWSIG, whether or not it can check it.
+    return "unverified" if "[GNUPG:] NEWSIG" in (result.stderr or "") else ""

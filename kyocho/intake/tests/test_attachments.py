@@ -112,7 +112,7 @@ def test_reporter_downloads_through_the_tracking_link(tracked_with_file: Any) ->
 
 @pytest.mark.django_db
 def test_another_reports_link_cannot_download(tracked_with_file: Any, client_for: Any) -> None:
-    _client, report, _path, download = tracked_with_file
+    _client, report, _path, _download = tracked_with_file
     other_client = client_for(None)
     _other, other_path = submit_and_track(other_client, reporter_email="other@finder.example")
     attachment_id = report.attachments.get().pk

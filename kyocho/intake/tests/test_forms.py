@@ -172,7 +172,7 @@ def test_honeypot_keeps_the_report_as_spam_and_the_bot_sees_an_acknowledgement(c
     report = Report.objects.get()
     assert report.status == "spam"
     assert [event.name for event in events_for(report)] == ["intake:report:received", "intake:report:spam"]
-    assert events_for(report).last().data["honeypot"] is True
+    assert events_for(report).latest("seq").data["honeypot"] is True
     assert not OutboundEmail.objects.exists()
 
 

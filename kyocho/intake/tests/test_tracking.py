@@ -55,7 +55,7 @@ def test_revoked_token_is_404(tracked: Any, coordinator: User) -> None:
 
 
 def test_one_reports_token_opens_no_other_report(tracked: Any, client_for: Any) -> None:
-    client, first, first_path = tracked
+    client, _first, first_path = tracked
     second, second_path = submit_and_track(client_for(None), reporter_email="other@finder.example")
     assert first_path != second_path
     html = client.get(first_path).content.decode()
@@ -74,7 +74,7 @@ def test_reporter_answers_a_question_through_the_link(tracked: Any, coordinator:
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == "received"
-    assert events_for(report).last().name == "intake:report:information_provided"
+    assert events_for(report).latest("seq").name == "intake:report:information_provided"
     page = client.get(path).content.decode()
     assert "Build 2024-11" in page
     assert "You answered" in page
@@ -122,12 +122,16 @@ def test_reporter_message_by_token_is_recorded_as_from_the_reporter(tracked: Any
     token = path.split("/")[2]
     message = actions.post_report_message(report.pk, body="Hello", actor=None, token=token)
     assert message.from_reporter
-    assert events_for(report).last().data == {"message": message.pk, "from_reporter": True, "via": "tracking_token"}
+    assert events_for(report).latest("seq").data == {
+        "message": message.pk,
+        "from_reporter": True,
+        "via": "tracking_token",
+    }
     assert not OutboundEmail.objects.filter(purpose="report:message").exists()
 
 
 def test_message_refusals(tracked: Any, vendor_member: User, coordinator: User) -> None:
-    _client, report, path = tracked
+    _client, report, _path = tracked
     with pytest.raises(InvalidInput) as empty:
         actions.post_report_message(report.pk, body=" ", actor=coordinator)
     assert empty.value.field == "body"
