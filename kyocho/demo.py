@@ -140,6 +140,10 @@ def review_committee(demo: Demo) -> None:
     demo.person("member@committee.example", name="Committee member", role=Role.COMMITTEE_MEMBER, organisation=committee)
 
 
+DEMO_QUESTION = "Thank you for the report. Does the problem also occur with the latest firmware?"
+DEMO_ANSWER = "Yes, I checked the latest firmware yesterday; the steps are the same."
+
+
 def reports_from_a_finder(demo: Demo) -> None:
     """The finder's first report was accepted by the intake desk into a new case; the second waits in
     the triage queue."""
@@ -158,6 +162,16 @@ def ensure_report(finder: User, fields: dict[str, Any]) -> Report:
         return existing
     report, _token = intake.submit_report(kind=ReportKind.SOFTWARE, fields=fields, actor=finder, language="en")
     return report
+
+
+def conversation_with_the_finder(demo: Demo) -> None:
+    """The intake desk wrote to the finder about the waiting report, and the finder answered."""
+    finder = demo.people["finder@example.net"]
+    waiting = ensure_report(finder, WAITING_REPORT)
+    if not waiting.messages.exists():
+        intake_staff = demo.people["intake@kyocho-cc.example"]
+        intake.post_report_message(waiting.pk, body=DEMO_QUESTION, actor=intake_staff)
+        intake.post_report_message(waiting.pk, body=DEMO_ANSWER, actor=finder)
 
 
 def coordination_under_way(demo: Demo) -> None:
@@ -191,6 +205,7 @@ STORY: list[Callable[[Demo], None]] = [
     partner_team,
     review_committee,
     reports_from_a_finder,
+    conversation_with_the_finder,
     coordination_under_way,
 ]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +154,22 @@ def test_without_a_key_there_is_nothing_to_download(client_for: Any, settings: A
     settings.DATA_DIR = tmp_path
     assert client_for(None).get("/report/key.asc").status_code == 404
     assert "Sending it encrypted" not in client_for(None).get("/report/").content.decode()
+
+
+def test_keys_command_creates_once_and_shows_the_key(settings: Any, tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path
+    shown = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("keys", "show", stdout=shown, stderr=io.StringIO())
+    created, again = io.StringIO(), io.StringIO()
+    call_command("keys", "init", stdout=created)
+    call_command("keys", "init", stdout=again)
+    fingerprint = created.getvalue().strip()
+    assert len(fingerprint) == 40
+    assert again.getvalue().strip() == fingerprint
+    call_command("keys", "show", stdout=shown)
+    assert fingerprint in shown.getvalue()
+    assert "-----BEGIN PGP PUBLIC KEY BLOCK-----" in shown.getvalue()
+    kill_agent(tmp_path / "gnupg")
