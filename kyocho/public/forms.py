@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kyocho.core.errors import DomainError
 from kyocho.intake import attachments as files_policy
 from kyocho.intake.actions import REQUIRED_BY_KIND
-from kyocho.intake.models import Answer, CreditPreference
+from kyocho.intake.models import Answer, CreditPreference, Report
 from kyocho.intake.workflow import ReportKind
 from kyocho.messaging import openpgp
 
@@ -54,6 +55,17 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
+def _line(name: str, label: Any, help_text: Any) -> forms.CharField:
+    """A single-line field, as long as the report's column allows; required ones are set per form."""
+    column = Report._meta.get_field(name)
+    assert isinstance(column, models.CharField)
+    return forms.CharField(label=label, help_text=help_text, required=False, max_length=column.max_length)
+
+
+def _text(label: Any, help_text: Any, *, widget: forms.Widget = SHORT_TEXTAREA) -> forms.CharField:
+    return forms.CharField(label=label, help_text=help_text, required=False, widget=widget)
+
+
 def _answer_field(label: Any, help_text: Any) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label, help_text=help_text, choices=Answer.choices, initial=Answer.UNKNOWN, widget=forms.RadioSelect
@@ -62,35 +74,21 @@ def _answer_field(label: Any, help_text: Any) -> forms.ChoiceField:
 
 class ReportForm(forms.Form):
     # About you.
-    reporter_name = forms.CharField(
-        label=_("Your name"),
-        required=False,
-        max_length=200,
-        help_text=_("The name we use when we write to you, and in the advisory's acknowledgements if you want credit."),
+    reporter_name = _line(
+        "reporter_name",
+        _("Your name"),
+        _("The name we use when we write to you, and in the advisory's acknowledgements if you want credit."),
     )
-    reporter_organisation = forms.CharField(
-        label=_("Organisation"),
-        required=False,
-        max_length=200,
-        help_text=_("Your company or team, if you report for one."),
+    reporter_organisation = _line(
+        "reporter_organisation", _("Organisation"), _("Your company or team, if you report for one.")
     )
     reporter_email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
         help_text=_("We send the acknowledgement and our questions here. It is never published."),
     )
-    reporter_phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=50,
-        help_text=_("Only if you would like us to be able to call you."),
-    )
-    reporter_pgp_key = forms.CharField(
-        label=_("Your OpenPGP public key"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("If you give your key, we encrypt what we email you."),
-    )
+    reporter_phone = _line("reporter_phone", _("Phone"), _("Only if you would like us to be able to call you."))
+    reporter_pgp_key = _text(_("Your OpenPGP public key"), _("If you give your key, we encrypt what we email you."))
     credit = forms.ChoiceField(
         label=_("Credit"),
         choices=CreditPreference.choices,
@@ -104,52 +102,29 @@ class ReportForm(forms.Form):
         help_text=_("Then the developer can ask you questions directly. We never share them without your consent."),
     )
     # What is affected.
-    product_name = forms.CharField(
-        label=_("Product"),
-        max_length=300,
-        help_text=_("The name of the software, device or service that has the problem."),
+    product_name = _line(
+        "product_name", _("Product"), _("The name of the software, device or service that has the problem.")
     )
-    developer_name = forms.CharField(
-        label=_("Developer"),
-        required=False,
-        max_length=300,
-        help_text=_("Who makes the product or runs the site, if you know."),
+    developer_name = _line("developer_name", _("Developer"), _("Who makes the product or runs the site, if you know."))
+    product_version = _line(
+        "product_version", _("Version"), _("The version or versions you tested, for example 2.4.1.")
     )
-    product_version = forms.CharField(
-        label=_("Version"),
-        required=False,
-        max_length=200,
-        help_text=_("The version or versions you tested, for example 2.4.1."),
-    )
-    site_url = forms.CharField(
-        label=_("Web site address"),
-        required=False,
-        max_length=200,
-        help_text=_("The address of the affected site, starting with https:// or http://."),
+    site_url = _line(
+        "site_url", _("Web site address"), _("The address of the affected site, starting with https:// or http://.")
     )
     # The vulnerability.
-    description = forms.CharField(
-        label=_("Description"),
+    description = _text(
+        _("Description"),
+        _("What is wrong, in your own words. You may paste text encrypted to our key instead (see above)."),
         widget=TEXTAREA,
-        help_text=_("What is wrong, in your own words. You may paste text encrypted to our key instead (see above)."),
     )
-    reproduction = forms.CharField(
-        label=_("How to reproduce"),
-        required=False,
-        widget=TEXTAREA,
-        help_text=_("The steps, or a proof of concept, that show the problem."),
+    reproduction = _text(
+        _("How to reproduce"), _("The steps, or a proof of concept, that show the problem."), widget=TEXTAREA
     )
-    impact = forms.CharField(
-        label=_("Impact"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("What an attacker could do with it."),
-    )
-    discovery = forms.CharField(
-        label=_("How you found it"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("For example: reading the source code, testing your own installation, a tool you used."),
+    impact = _text(_("Impact"), _("What an attacker could do with it."))
+    discovery = _text(
+        _("How you found it"),
+        _("For example: reading the source code, testing your own installation, a tool you used."),
     )
     found_lawfully = forms.BooleanField(
         label=_("I found this vulnerability lawfully"),
@@ -157,30 +132,15 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Please confirm that the vulnerability was found without breaking the law.")},
     )
     already_public = _answer_field(_("Is it already public?"), _("Has anyone published anything about it?"))
-    public_references = forms.CharField(
-        label=_("Where it is public"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("Links to anything already published."),
-    )
+    public_references = _text(_("Where it is public"), _("Links to anything already published."))
     exploited = _answer_field(_("Is it being exploited?"), _("Have you seen attacks that use it?"))
-    exploited_references = forms.CharField(
-        label=_("Evidence of exploitation"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("What you saw, or links to reports of attacks."),
+    exploited_references = _text(_("Evidence of exploitation"), _("What you saw, or links to reports of attacks."))
+    reporter_disclosure_plans = _text(
+        _("Your disclosure plans"), _("If you plan to publish or present it, tell us when and where.")
     )
-    reporter_disclosure_plans = forms.CharField(
-        label=_("Your disclosure plans"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("If you plan to publish or present it, tell us when and where."),
-    )
-    other_coordinators = forms.CharField(
-        label=_("Other coordinators"),
-        required=False,
-        widget=SHORT_TEXTAREA,
-        help_text=_("Other coordinators (for example CERT/CC) you told, with their tracking numbers."),
+    other_coordinators = _text(
+        _("Other coordinators"),
+        _("Other coordinators (for example CERT/CC) you told, with their tracking numbers."),
     )
     attachments = MultipleFileField(
         label=_("Attachments"),
