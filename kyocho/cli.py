@@ -22,6 +22,7 @@ COMMANDS = {
     "demo": "Add demo organisations, people and a case, and print the demo accounts (not in production).",
     "demo-code": "Print the current sign-in code of a demo account.",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",
+    "bench": "Run a benchmark in a throw-away database (`kyocho bench sbom-match --components 1000000`).",
 }
 
 USAGE = """\

@@ -199,6 +199,36 @@ def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Part
     return participation
 
 
+def products_with_sboms(demo: Demo) -> None:
+    """A product with an SBOM for each registered demo developer, so the case page's "Find affected
+    developers" panel finds them (try purl pkg:npm/lodash with vers:npm/<4.17.21). Developers are
+    registered by the registry's own part of the story; an unregistered one is left alone."""
+    import json
+
+    from kyocho.vendors import products
+    from kyocho.vendors.models import Product, Registration
+
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    for developer, lodash in zip(demo.developers, ("4.17.20", "4.17.21"), strict=False):
+        registration = Registration.objects.filter(organisation=developer).first()
+        if registration is None or Product.objects.filter(registration=registration).exists():
+            continue
+        product = products.add_product(
+            registration.pk, name=f"{developer.name} web console", purl="pkg:npm/demo-console", actor=coordinator
+        )
+        bom = {
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.6",
+            "version": 1,
+            "components": [
+                {"type": "library", "name": "lodash", "version": lodash, "purl": f"pkg:npm/lodash@{lodash}"}
+            ],
+        }
+        products.upload_sbom(
+            product.pk, product_version="1.0", data=json.dumps(bom).encode(), filename="bom.json", actor=coordinator
+        )
+
+
 STORY: list[Callable[[Demo], None]] = [
     coordinator_team,
     product_developers,
@@ -207,6 +237,7 @@ STORY: list[Callable[[Demo], None]] = [
     reports_from_a_finder,
     conversation_with_the_finder,
     coordination_under_way,
+    products_with_sboms,
 ]
 
 

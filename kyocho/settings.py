@@ -23,6 +23,8 @@ from kyocho.core.env import (
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("KYOCHO_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+# Created here so every entry point (server, CLI, tests) finds it on a fresh clone.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 ENVIRONMENT = env_str("KYOCHO_ENV", "development")
 if ENVIRONMENT not in {"development", "production", "test"}:
     raise ConfigError(f"KYOCHO_ENV={ENVIRONMENT!r}: use development, production or test")
@@ -138,6 +140,7 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_TOTP_ISSUER = "kyocho"
+MFA_ADAPTER = "kyocho.accounts.adapter.MfaAdapter"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -212,6 +215,7 @@ KYOCHO: dict[str, Any] = {
         "jvnvu": env_str("KYOCHO_ID_PATTERN_JVNVU", "JVNVU#{digits8}"),
         "jvnta": env_str("KYOCHO_ID_PATTERN_JVNTA", "JVNTA#{digits8}"),
     },
+    "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
     # Report forms: attachments and abuse limits (docs/reporting.md).
@@ -220,6 +224,7 @@ KYOCHO: dict[str, Any] = {
     "REPORT_LIMIT_PER_IP": env_int("KYOCHO_REPORT_LIMIT_PER_IP", 10, minimum=1),
     "REPORT_LIMIT_PER_EMAIL": env_int("KYOCHO_REPORT_LIMIT_PER_EMAIL", 5, minimum=1),
     "REPORT_LIMIT_WINDOW_SECONDS": env_int("KYOCHO_REPORT_LIMIT_WINDOW_SECONDS", 3600, minimum=1),
+    "SBOM_MAX_BYTES": env_int("KYOCHO_SBOM_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
 }
 
 LOGGING = {

@@ -52,6 +52,7 @@ JOBS: list[Job] = [
     Job("publish-due-advisories", MINUTE, "kyocho.advisories.tasks.publish_due_advisories_task"),
     Job("deliver-due-emails", MINUTE, "kyocho.messaging.tasks.deliver_due_emails"),
     Job("expire-unanswered-reports", HOUR, "kyocho.intake.tasks.expire_unanswered_reports"),
+    Job("warn-expiring-keys", HOUR, "kyocho.vendors.key_actions.warn_expiring_keys"),
     Job("prune-finished-tasks", DAY, "kyocho.core.tasks.prune_finished_tasks"),
 ]
 

@@ -5,6 +5,7 @@ worker the task in hand, and the process exits with status 0.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import threading
@@ -16,6 +17,9 @@ from typing import Protocol
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import gettext as _
+
+from kyocho.core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +122,13 @@ def serve(*, host: str, port: int, worker: bool = True, out: Output) -> None:
     from kyocho.wsgi import application
 
     warn_about_unapplied_migrations(out)
-    server = create_server(application, host=host, port=port, threads=WEB_THREADS, ident="kyocho")
+    try:
+        server = create_server(application, host=host, port=port, threads=WEB_THREADS, ident="kyocho")
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            message = _("Port %(port)d on %(host)s is already in use: stop the other server or choose another --port.")
+            raise InvalidInput(message % {"port": port, "host": host}, field="port") from error
+        raise
     display_host = f"[{host}]" if ":" in host else host
     out.write(f"kyocho is running at http://{display_host}:{server.effective_port}/  (Ctrl+C stops it)\n")
     if not worker:

@@ -111,6 +111,11 @@ class Sbom(models.Model):
     uploaded_at = models.DateTimeField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     current = models.BooleanField(default=True)
+    filename = models.CharField(max_length=255, blank=True)
+    component_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["product", "product_version", "current"], name="sbom_product_version")]
 
 
 class SbomComponent(models.Model):
@@ -122,6 +127,10 @@ class SbomComponent(models.Model):
     version = models.CharField(max_length=200, blank=True)
     purl = models.CharField(max_length=600)
     name = models.CharField(max_length=300, blank=True)
+    # A copy of ``sbom.current``: matching reads only current SBOMs, and an old SBOM may hold the
+    # vulnerable package thousands of times; with the flag in the index those rows are never visited.
+    current = models.BooleanField(default=True)
 
     class Meta:
-        indexes = [models.Index(fields=["package"], name="sbom_component_package")]
+        # Matching looks up one package and reads its distinct versions from the index alone.
+        indexes = [models.Index(fields=["package", "current", "version"], name="sbom_component_package")]

@@ -7,6 +7,7 @@ import json
 import queue
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kyocho.core.tests.processes import KYOCHO, kyocho_env, migrate, migrated_copy
+from kyocho.core.tests.processes import KYOCHO, kyocho_env, migrate, migrated_copy, run_kyocho
 
 pytestmark = pytest.mark.smoke
 
@@ -120,3 +121,14 @@ def test_web_only_server_with_a_separate_worker(data_dir: Path) -> None:
         with kyocho_process("worker", env=env, announces="worker running"):
             health = json.loads(server.wait_for("/healthz", 200))
             assert health["worker"]["ok"] and health["scheduler"]["ok"]
+
+
+def test_a_port_in_use_is_a_plain_message_not_a_traceback(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_kyocho("serve", "--port", str(port), env=kyocho_env(data_dir))
+    assert result.returncode == 2
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
