@@ -18,6 +18,7 @@ COMMANDS = {
     "createstaff": "Create an account for intake staff, a coordinator or a lead coordinator.",
     "check": "Look for configuration problems; --deploy adds what is unsafe in production.",
     "audit": "`kyocho audit verify`: check that the audit trail was not tampered with.",
+    "keys": "`kyocho keys init` creates the coordinator OpenPGP key for encrypted reports; `kyocho keys show` prints it.",
     "demo": "Add demo organisations, people and a case, and print the demo accounts (not in production).",
     "demo-code": "Print the current sign-in code of a demo account.",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",

@@ -140,6 +140,10 @@ def review_committee(demo: Demo) -> None:
     demo.person("member@committee.example", name="Committee member", role=Role.COMMITTEE_MEMBER, organisation=committee)
 
 
+DEMO_QUESTION = "Thank you for the report. Does the problem also occur with the latest firmware?"
+DEMO_ANSWER = "Yes, I checked the latest firmware yesterday; the steps are the same."
+
+
 def reports_from_a_finder(demo: Demo) -> None:
     """The finder's first report was accepted by the intake desk into a new case; the second waits in
     the triage queue."""
@@ -177,6 +181,16 @@ def waiting_report_triaged(demo: Demo) -> None:
     waiting = ensure_report(demo.people["finder@example.net"], WAITING_REPORT)
     if not waiting.triage_decision and waiting.status == ReportStatus.RECEIVED:
         intake.record_triage(waiting.pk, inputs=WAITING_REPORT_TRIAGE, actor=demo.people["intake@kyocho-cc.example"])
+
+
+def conversation_with_the_finder(demo: Demo) -> None:
+    """The intake desk wrote to the finder about the waiting report, and the finder answered."""
+    finder = demo.people["finder@example.net"]
+    waiting = ensure_report(finder, WAITING_REPORT)
+    if not waiting.messages.exists():
+        intake_staff = demo.people["intake@kyocho-cc.example"]
+        intake.post_report_message(waiting.pk, body=DEMO_QUESTION, actor=intake_staff)
+        intake.post_report_message(waiting.pk, body=DEMO_ANSWER, actor=finder)
 
 
 def coordination_under_way(demo: Demo) -> None:
@@ -241,6 +255,7 @@ STORY: list[Callable[[Demo], None]] = [
     review_committee,
     reports_from_a_finder,
     waiting_report_triaged,
+    conversation_with_the_finder,
     coordination_under_way,
     products_with_sboms,
 ]

@@ -193,6 +193,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KYOCHO_BEHIND_PROXY", False) else None
 
+# Request size limits: form fields (the non-file part of a request) and the number of files per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KYOCHO_DATA_UPLOAD_MAX_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
 # The process's own rules (PRODUCT.md marks them configurable).
 KYOCHO: dict[str, Any] = {
     "TRIAGE_BUSINESS_DAYS": env_int("KYOCHO_TRIAGE_BUSINESS_DAYS", 5, minimum=1),
@@ -213,6 +218,12 @@ KYOCHO: dict[str, Any] = {
     "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
+    # Report forms: attachments and abuse limits (docs/reporting.md).
+    "ATTACHMENT_MAX_BYTES": env_int("KYOCHO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1),
+    "ATTACHMENT_MAX_COUNT": env_int("KYOCHO_ATTACHMENT_MAX_COUNT", 5, minimum=0),
+    "REPORT_LIMIT_PER_IP": env_int("KYOCHO_REPORT_LIMIT_PER_IP", 10, minimum=1),
+    "REPORT_LIMIT_PER_EMAIL": env_int("KYOCHO_REPORT_LIMIT_PER_EMAIL", 5, minimum=1),
+    "REPORT_LIMIT_WINDOW_SECONDS": env_int("KYOCHO_REPORT_LIMIT_WINDOW_SECONDS", 3600, minimum=1),
     "SBOM_MAX_BYTES": env_int("KYOCHO_SBOM_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
     # Anonymous report submissions through the API, per client address and window.
     "API_REPORT_RATE_LIMIT": env_int("KYOCHO_API_REPORT_RATE_LIMIT", 10, minimum=1),

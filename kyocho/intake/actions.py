@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -35,8 +36,8 @@ from kyocho.core.actions import lock
 from kyocho.core.clock import add_business_days, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import hash_token, new_secret_token, public_reference
-from kyocho.intake import queries, ssvc
-from kyocho.intake.models import CreditPreference, InformationRequest, Report
+from kyocho.intake import attachments, queries, ssvc
+from kyocho.intake.models import Answer, CreditPreference, InformationRequest, Report, ReportAttachment, ReportMessage
 from kyocho.intake.workflow import OPEN_STATES, REPORT, RejectionReason, ReportKind, ReportStatus
 from kyocho.messaging.actions import enqueue_from_template
 from kyocho.messaging.rendering import check_language
@@ -63,9 +64,18 @@ TEXT_FIELDS = (
     "reporter_disclosure_plans",
     "other_coordinators",
 )
+ANSWER_FIELDS = ("already_public", "exploited")  # yes / no / don't know
 PGP_KEY_LIMIT = 100_000  # keys with many signatures are large
 SUBMITTED_FIELDS = frozenset(
-    {*SINGLE_LINE_FIELDS, *TEXT_FIELDS, "reporter_pgp_key", "credit", "share_contact_with_developer", "found_lawfully"}
+    {
+        *SINGLE_LINE_FIELDS,
+        *TEXT_FIELDS,
+        *ANSWER_FIELDS,
+        "reporter_pgp_key",
+        "credit",
+        "share_contact_with_developer",
+        "found_lawfully",
+    }
 )
 REQUIRED_BY_KIND = {
     ReportKind.SOFTWARE: ("reporter_email", "product_name", "description"),
@@ -80,8 +90,20 @@ NOTE_LIMIT = 5_000
 # Submission.
 
 
-def submit_report(*, kind: str, fields: Mapping[str, Any], actor: Any, language: str) -> tuple[Report, str | None]:
-    """File a report. Returns it and, when there is one, the tracking token — shown this once only."""
+def submit_report(
+    *,
+    kind: str,
+    fields: Mapping[str, Any],
+    actor: Any,
+    language: str,
+    files: Sequence[attachments.Upload] = (),
+    suspected_spam: bool = False,
+) -> tuple[Report, str | None]:
+    """File a report. Returns it and, when there is one, the tracking token — shown this once only.
+
+    ``files`` are checked (count, size, sniffed type) before anything is stored. A submission the
+    form's honeypot caught (``suspected_spam``) is kept as spam, out of every queue, and nobody is
+    mailed; the caller answers it like any other so the sender learns nothing."""
     person = _person(actor)
     if kind not in ReportKind.values:
         raise InvalidInput(_("Choose the kind of report."), field="kind")
@@ -89,7 +111,36 @@ def submit_report(*, kind: str, fields: Mapping[str, Any], actor: Any, language:
     # Staff typing in a report received by phone or post act for the finder: the finder gets the link.
     on_behalf = permissions.is_staff_member(person)
     clean = _clean_submission(ReportKind(kind), fields, default_email=person.email if person and not on_behalf else "")
+    checked = attachments.check_uploads(files)
     token = new_secret_token() if person is None or on_behalf else None
+    with _removing_files_on_failure() as stored:
+        report = _file_report(kind, clean, person, language, token, on_behalf, checked, stored, suspected_spam)
+    return report, token
+
+
+@contextmanager
+def _removing_files_on_failure() -> Iterator[list[str]]:
+    """Attachment files are written before the transaction commits; if it does not, they go."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            attachments.remove_file(name)
+        raise
+
+
+def _file_report(
+    kind: str,
+    clean: dict[str, Any],
+    person: Any,
+    language: str,
+    token: str | None,
+    on_behalf: bool,
+    checked: list[attachments.CheckedUpload],
+    stored: list[str],
+    suspected_spam: bool,
+) -> Report:
     at = now()
     with transaction.atomic():
         report = Report.objects.create(
@@ -106,15 +157,36 @@ def submit_report(*, kind: str, fields: Mapping[str, Any], actor: Any, language:
             "intake:report:received",
             actor=person,
             subject=report,
-            data={"reference": report.reference, "kind": kind, "tracking_token": bool(token), "on_behalf": on_behalf},
+            data={
+                "reference": report.reference,
+                "kind": kind,
+                "tracking_token": bool(token),
+                "on_behalf": on_behalf,
+                "attachments": len(checked),
+            },
         )
+        for upload in checked:
+            stored.append(attachments.write_file(upload.content))
+            ReportAttachment.objects.create(
+                report=report,
+                filename=upload.filename,
+                stored_name=stored[-1],
+                size=len(upload.content),
+                kind=upload.kind,
+                sha256=upload.sha256,
+                uploaded_at=at,
+            )
+        if suspected_spam:
+            report.decided_at = at
+            _move(report, ReportStatus.SPAM, actor=None, event="spam", data={"honeypot": True})
+            return report
         _tell_reporter(
             report,
             "report_acknowledgement",
             actor=person,
             tracking_link=f"{settings.SITE_URL}/track/{token}/" if token else "",
         )
-    return report, token
+    return report
 
 
 def _clean_submission(kind: ReportKind, fields: Mapping[str, Any], *, default_email: str) -> dict[str, Any]:
@@ -142,6 +214,8 @@ def _clean_submission(kind: ReportKind, fields: Mapping[str, Any], *, default_em
     if clean["reporter_pgp_key"] and "BEGIN PGP PUBLIC KEY BLOCK" not in clean["reporter_pgp_key"]:
         raise InvalidInput(_("Paste your OpenPGP public key in its ASCII-armoured form."), field="reporter_pgp_key")
     clean["credit"] = _credit(values.get("credit", CreditPreference.NAME), clean["reporter_name"])
+    for name in ANSWER_FIELDS:
+        clean[name] = _answer(values.get(name, Answer.UNKNOWN), name)
     clean["share_contact_with_developer"] = _flag(
         values.get("share_contact_with_developer", False), "share_contact_with_developer"
     )
@@ -216,6 +290,12 @@ def _credit(value: Any, reporter_name: str) -> str:
         raise InvalidInput(
             _("Give the name to credit, or choose anonymous credit or no credit."), field="reporter_name"
         )
+    return str(value)
+
+
+def _answer(value: Any, name: str) -> str:
+    if value not in Answer.values:
+        raise InvalidInput(_("Choose yes, no or “I don't know”."), field=name)
     return str(value)
 
 
@@ -465,3 +545,33 @@ def _person(actor: Any) -> Any:
 
 def _via(token: str | None) -> dict[str, Any]:
     return {"via": "tracking_token"} if token is not None else {}
+
+
+# The conversation between the reporter and the coordinator.
+
+MESSAGE_LIMIT = LONG_TEXT_LIMIT
+CLOSED_TO_MESSAGES = frozenset({ReportStatus.SPAM})
+
+
+def post_report_message(report_id: int, *, body: str, actor: Any, token: str | None = None) -> ReportMessage:
+    """A message in the report's thread: from the reporter (by account or tracking token) or from the
+    intake desk / coordinator, in which case the reporter is told by email."""
+    body = _required(_text(body, "body", _("Message"), limit=MESSAGE_LIMIT), "body", _("Message"))
+    with transaction.atomic():
+        from_staff = token is None and permissions.is_staff_member(actor)
+        report = lock(Report, report_id) if from_staff else _lock_for_reporter(report_id, actor, token)
+        if report.status in CLOSED_TO_MESSAGES:
+            raise Conflict(_("This report takes no messages."))
+        person = _person(actor)
+        message = ReportMessage.objects.create(
+            report=report, body=body, author=person, from_reporter=not from_staff, posted_at=now()
+        )
+        record(
+            "intake:report:message_posted",
+            actor=person,
+            subject=report,
+            data={"message": message.pk, "from_reporter": not from_staff, **_via(token)},
+        )
+        if from_staff:
+            _tell_reporter(report, "report_message", actor=actor, body=body)
+    return message

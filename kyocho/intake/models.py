@@ -16,6 +16,12 @@ class CreditPreference(models.TextChoices):
     NONE = "none", _("No credit")
 
 
+class Answer(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("I don't know")
+
+
 class Report(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # random, e.g. KYR-7Q4M-2XHP
     kind = models.CharField(_("kind of report"), max_length=20, choices=ReportKind.choices)
@@ -46,6 +52,8 @@ class Report(models.Model):
     impact = models.TextField(_("impact"), blank=True)
     discovery = models.TextField(_("how it was found"), blank=True)
     found_lawfully = models.BooleanField(_("found lawfully"), default=False)
+    already_public = models.CharField(_("already public"), max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    exploited = models.CharField(_("exploited"), max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
     public_references = models.TextField(_("public information about it"), blank=True)
     exploited_references = models.TextField(_("evidence of exploitation"), blank=True)
     reporter_disclosure_plans = models.TextField(_("your disclosure plans"), blank=True)
@@ -107,3 +115,40 @@ class InformationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.reference}: {self.question[:40]}"
+
+
+class ReportAttachment(models.Model):
+    """A file sent with a report. The bytes live under DATA_DIR/attachments under a random name,
+    outside anything the web server serves; ``intake.attachments`` writes and reads them."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)  # as the sender named it; shown, never used as a path
+    stored_name = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField(_("size"))
+    kind = models.CharField(_("type"), max_length=16)  # what the content sniffed as (pdf, png, text…)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference}: {self.filename}"
+
+
+class ReportMessage(models.Model):
+    """One message in the conversation between the reporter and the coordinator about a report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField(_("message"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_reporter = models.BooleanField(default=False)
+    posted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["posted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference}: {self.body[:40]}"

@@ -6,5 +6,6 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("reports/<str:reference>/", views.report_detail, name="report"),
+    path("reports/<str:reference>/attachments/<int:attachment_id>/", views.report_attachment, name="report_attachment"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
 ]

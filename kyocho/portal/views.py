@@ -9,10 +9,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from kyocho.accounts.permissions import is_staff_member
-from kyocho.cases.queries import get_case, get_case_by_reference, visible_cases, visible_participations
-from kyocho.intake.queries import get_report_by_reference, information_requests, visible_reports
+from kyocho.cases.queries import get_case_by_reference, visible_cases, visible_participations
+from kyocho.intake.queries import get_report_by_reference, visible_reports
+from kyocho.intake.tracking import get_attachment
+from kyocho.public.report_views import download, reporter_page
 from kyocho.public.web import not_found_as_404
 
 PORTAL_ROWS = 100
@@ -31,13 +36,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 @not_found_as_404
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reporter's page of a report: the same page a tracking link opens, reached by account."""
     report = get_report_by_reference(request.user, reference)
-    # The case is read through its own query too, so the reporter sees it only where cases.queries allows.
-    case = get_case(request.user, report.case_id) if report.case_id else None
-    context = {"report": report, "case": case, "questions": information_requests(report)}
-    return render(request, "portal/report_detail.html", context)
+    here = reverse("portal:report", args=[reference])
+    return reporter_page(request, report, here=here, token=None, download=lambda pk: f"{here}attachments/{pk}/")
+
+
+@login_required
+@never_cache
+@require_safe
+@not_found_as_404
+def report_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """Staff and the reporter (by account) download a report's attachments here."""
+    report = get_report_by_reference(request.user, reference)
+    return download(get_attachment(report, attachment_id))
 
 
 @login_required

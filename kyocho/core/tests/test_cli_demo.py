@@ -104,6 +104,7 @@ def test_demo_is_built_through_the_actions() -> None:
         "intake:report:received",
         "intake:report:accepted",
         "intake:report:triaged",
+        "intake:report:message_posted",
         "messaging:email:queued",
         "case:case:owner_assigned",
         "case:vulnerability:added",
