@@ -109,6 +109,7 @@ def apply_for_registration(
         )
         organisation = _new_developer_organisation(developer)
         accounts.add_member(organisation.pk, user_id=applicant.pk, role=Role.VENDOR_ADMIN, actor=None)
+        permissions.forget_memberships(applicant)  # the signed-in user object cached its roles above
         registration = _create_registration(organisation, developer, applicant=applicant)
         if key_facts is not None:
             _store_key(registration, armored_key, key_facts)
@@ -272,8 +273,10 @@ def _store_key(registration: Registration, armored: str, facts: Any) -> PublicKe
 
 
 def publish_terms(version: str, *, text_ja: str, text_en: str, actor: Any) -> TermsVersion:
-    """A new version of the registration terms; every listed developer is asked to accept it."""
-    permissions.require(permissions.is_lead(actor))
+    """A new version of the registration terms; every listed developer is asked to accept it.
+    ``actor`` None is the operator at the command line."""
+    if actor is not None:
+        permissions.require(permissions.is_lead(actor))
     version = required_text(version, "version", _("Version"), max_length=32)
     text_ja = required_text(text_ja, "text_ja", _("Terms (Japanese)"), max_length=TERMS_TEXT_LIMIT)
     text_en = required_text(text_en, "text_en", _("Terms (English)"), max_length=TERMS_TEXT_LIMIT)
