@@ -1,10 +1,12 @@
 from django.urls import path
 
-from kyocho.portal import views
+from kyocho.portal import registry_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("reports/<str:reference>/", views.report_detail, name="report"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("registry/", registry_views.registry_home, name="registry"),
+    path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
 ]

@@ -14,6 +14,7 @@ from kyocho.accounts.permissions import is_staff_member
 from kyocho.cases.queries import get_case, get_case_by_reference, visible_cases, visible_participations
 from kyocho.intake.queries import get_report_by_reference, information_requests, visible_reports
 from kyocho.public.web import not_found_as_404
+from kyocho.vendors.queries import pending_terms_for
 
 PORTAL_ROWS = 100
 
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "reports": visible_reports(request.user).order_by("-received_at")[:PORTAL_ROWS],
         "cases": visible_cases(request.user).order_by("-created_at")[:PORTAL_ROWS],
+        "pending_terms": pending_terms_for(request.user),
     }
     return render(request, "portal/home.html", context)
 
