@@ -4,6 +4,7 @@ review (coordinators). Every write is a ``vendors.actions`` call; reads go throu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -172,40 +173,42 @@ def _after(request: HttpRequest, registration_id: int) -> Registration:
     return queries.registration(registration_id, request.auth)  # type: ignore[attr-defined]
 
 
-@router.post(
-    "/vendor-registrations/{registration_id}/approve", response=RegistrationOut, summary="Approve (coordinators)"
-)
-def approve(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
-    actions.approve_registration(registration_id, note=body.note, actor=request.auth)  # type: ignore[attr-defined]
-    return _after(request, registration_id)
+# The review steps all take a note (a question, a reason, an answer) and answer with the registration.
+NoteStep = Callable[[int, str, Any], object]
+NOTE_STEPS: dict[str, tuple[NoteStep, str]] = {
+    "approve": (
+        lambda pk, note, actor: actions.approve_registration(pk, note=note, actor=actor),
+        "Approve (coordinators)",
+    ),
+    "request-info": (
+        lambda pk, note, actor: actions.request_registration_info(pk, reason=note, actor=actor),
+        "Ask the applicant for more information (coordinators)",
+    ),
+    "reject": (
+        lambda pk, note, actor: actions.reject_registration(pk, reason=note, actor=actor),
+        "Reject (coordinators)",
+    ),
+    "answer": (
+        lambda pk, note, actor: actions.answer_registration_request(pk, answer=note, actor=actor),
+        "Answer the coordinator's question",
+    ),
+    "withdraw": (lambda pk, note, actor: actions.withdraw_registration(pk, reason=note, actor=actor), "Withdraw"),
+}
 
 
-@router.post(
-    "/vendor-registrations/{registration_id}/request-info", response=RegistrationOut, summary="Ask the applicant"
-)
-def request_info(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
-    actions.request_registration_info(registration_id, reason=body.note, actor=request.auth)  # type: ignore[attr-defined]
-    return _after(request, registration_id)
+def _add_note_step(verb: str, step: NoteStep, summary: str) -> None:
+    def endpoint(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
+        step(registration_id, body.note, request.auth)  # type: ignore[attr-defined]
+        return _after(request, registration_id)
+
+    endpoint.__name__ = f"registration_{verb.replace('-', '_')}"  # the OpenAPI operation id
+    router.post(f"/vendor-registrations/{{registration_id}}/{verb}", response=RegistrationOut, summary=summary)(
+        endpoint
+    )
 
 
-@router.post(
-    "/vendor-registrations/{registration_id}/reject", response=RegistrationOut, summary="Reject (coordinators)"
-)
-def reject(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
-    actions.reject_registration(registration_id, reason=body.note, actor=request.auth)  # type: ignore[attr-defined]
-    return _after(request, registration_id)
-
-
-@router.post("/vendor-registrations/{registration_id}/answer", response=RegistrationOut, summary="Answer a question")
-def answer(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
-    actions.answer_registration_request(registration_id, answer=body.note, actor=request.auth)  # type: ignore[attr-defined]
-    return _after(request, registration_id)
-
-
-@router.post("/vendor-registrations/{registration_id}/withdraw", response=RegistrationOut, summary="Withdraw")
-def withdraw(request: HttpRequest, registration_id: int, body: NoteIn) -> Any:
-    actions.withdraw_registration(registration_id, reason=body.note, actor=request.auth)  # type: ignore[attr-defined]
-    return _after(request, registration_id)
+for _verb, (_step, _summary) in NOTE_STEPS.items():
+    _add_note_step(_verb, _step, _summary)
 
 
 @router.post(

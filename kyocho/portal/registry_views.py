@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyocho.core.errors import DomainError, NotFound
+from kyocho.core.errors import NotFound
+from kyocho.public.registry_views import run_posted_change
 from kyocho.public.web import not_found_as_404
 from kyocho.vendors import actions, queries
 from kyocho.vendors.models import Registration
@@ -99,18 +98,7 @@ def registry_home(request: HttpRequest) -> HttpResponse:
 def registration_detail(request: HttpRequest, registration_id: int) -> HttpResponse:
     registration = queries.registration(registration_id, request.user)
     if request.method == "POST":
-        change, done = CHANGES.get(request.POST.get("action", ""), (None, ""))
-        if change is None:
-            messages.error(request, _("Unknown request."))
-        else:
-            try:
-                change(registration, request.POST, request.user)
-            except NotFound:
-                raise  # someone else's contact or product: the same 404 as a missing page
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, done)
+        run_posted_change(request, CHANGES, registration)
         return redirect("portal:registration", registration.pk)
     terms = queries.current_terms()
     context = {

@@ -3,17 +3,18 @@ agreed to be listed (names only). The form only shapes input; ``vendors.actions`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from kyocho.accounts.permissions import is_staff_member
-from kyocho.core.errors import DomainError
+from kyocho.core.errors import DomainError, NotFound
 from kyocho.vendors import actions, queries
 from kyocho.vendors.workflow import RegistrationType
 
@@ -123,6 +124,26 @@ def show_domain_error(form: forms.Form, error: DomainError, field_of: Mapping[st
     """Put an action's refusal next to the field it is about, or above the form."""
     name = field_of.get(error.field or "", error.field or "")
     form.add_error(name if name in form.fields else None, error.message)
+
+
+def run_posted_change(
+    request: HttpRequest, changes: Mapping[str, tuple[Callable[..., object], Any]], *args: Any
+) -> None:
+    """Run the change named by the POSTed ``action`` from ``changes`` (name → (function, success message));
+    the function gets ``*args``, the POST data and the actor. A refusal becomes a message on the next
+    page, except NotFound: what the actor may not see stays a 404."""
+    change, done = changes.get(request.POST.get("action", ""), (None, ""))
+    if change is None:
+        messages.error(request, gettext("Unknown request."))
+        return
+    try:
+        change(*args, request.POST, request.user)
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
 
 
 def register(request: HttpRequest) -> HttpResponse:

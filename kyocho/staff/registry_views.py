@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy
 
 from kyocho.accounts.permissions import is_lead
 from kyocho.audit.queries import events_for
-from kyocho.core.errors import DomainError, InvalidInput, NotFound
+from kyocho.core.errors import DomainError, InvalidInput
 from kyocho.disclosure import actions as disclosure
 from kyocho.disclosure.queries import suspension_in_force
+from kyocho.public.registry_views import run_posted_change
 from kyocho.staff.views import staff_page
 from kyocho.vendors import actions, importer, queries
 from kyocho.vendors.models import Registration
@@ -71,22 +72,6 @@ DECISIONS: dict[str, tuple[Decision, Any]] = {
 }
 
 
-def _decide(request: HttpRequest, decisions: dict[str, tuple[Any, Any]], *args: Any) -> None:
-    """Run the POSTed decision and tell the person how it went."""
-    decision, done = decisions.get(request.POST.get("action", ""), (None, ""))
-    if decision is None:
-        messages.error(request, _("Unknown request."))
-        return
-    try:
-        decision(*args, request.POST, request.user)
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-
-
 @staff_page
 def registry(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -102,7 +87,7 @@ def registry(request: HttpRequest) -> HttpResponse:
 def registration_detail(request: HttpRequest, registration_id: int) -> HttpResponse:
     registration = queries.registration(registration_id, request.user)
     if request.method == "POST":
-        _decide(request, DECISIONS, registration)
+        run_posted_change(request, DECISIONS, registration)
         return redirect("staff:registration", registration.pk)
     context = {
         "registration": registration,
@@ -135,7 +120,7 @@ TERMS_DECISIONS: dict[str, tuple[Any, Any]] = {
 @staff_page
 def terms(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        _decide(request, TERMS_DECISIONS)
+        run_posted_change(request, TERMS_DECISIONS)
         return redirect("staff:registry_terms")
     context = {
         "current": queries.current_terms(),
