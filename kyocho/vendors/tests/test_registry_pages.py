@@ -161,3 +161,21 @@ def test_import_upload_dry_run_then_real(client_for: Any, lead: User) -> None:
     client.post("/staff/registry/import/", {"file": SimpleUploadedFile("list.csv", GOOD.encode())})
     assert Registration.objects.count() == 2
     assert AuditEvent.objects.filter(name="vendors:registration:imported").count() == 2
+
+
+def test_every_registry_page_renders_in_japanese(client_for: Any, lead: User, coordinator: User) -> None:
+    registration = listed(lead, coordinator)
+    staff = client_for(lead, "ja")
+    for url in (
+        "/staff/registry/",
+        f"/staff/registry/{registration.pk}/",
+        "/staff/registry/changes/",
+        "/staff/registry/terms/",
+        "/staff/registry/import/",
+    ):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        assert b'lang="ja"' in response.content
+    developer = client_for(admin_of(registration), "ja")
+    assert developer.get(f"/portal/registry/{registration.pk}/").status_code == 200
+    assert client_for(None, "ja").get("/developers/register/").status_code == 200
