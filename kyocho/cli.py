@@ -21,6 +21,8 @@ COMMANDS = {
     "keys": "`kyocho keys init` creates the coordinator OpenPGP key for encrypted reports; `kyocho keys show` prints it.",
     "demo": "Add demo organisations, people and a case, and print the demo accounts (not in production).",
     "demo-code": "Print the current sign-in code of a demo account.",
+    "terms": "`kyocho terms publish --version V --ja FILE --en FILE`: new registration terms for developers.",
+    "vendors": "`kyocho vendors import FILE [--dry-run]`: import a CSV or JSON vendor list, all rows or none.",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",
     "bench": "Measure kyocho on a throw-away database: `kyocho bench intake`, `kyocho bench sbom-match` (last line: JSON).",
 }

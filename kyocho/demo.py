@@ -248,6 +248,44 @@ def products_with_sboms(demo: Demo) -> None:
         )
 
 
+def developer_registry(demo: Demo) -> None:
+    """Registration terms, and one developer's application waiting for a coordinator's review."""
+    from kyocho.vendors import actions as registry
+    from kyocho.vendors.models import Registration, TermsVersion
+
+    lead = demo.people["lead@kyocho-cc.example"]
+    if not TermsVersion.objects.exists():
+        registry.publish_terms(
+            "demo-1",
+            text_ja="製品開発者リストの登録規約(デモ)。脆弱性情報は公表日まで第三者に開示しないこと。",
+            text_en="Registration terms (demo). Keep vulnerability information confidential until the agreed date.",
+            actor=lead,
+        )
+    name = "Camera Works K.K. (demo)"
+    if not Registration.objects.filter(organisation__name=name).exists():
+        terms = TermsVersion.objects.order_by("-published_at").first()
+        assert terms is not None
+        registry.apply_for_registration(
+            {
+                "name": name,
+                "registration_type": "general",
+                "contacts": [{"name": "Camera PSIRT", "email": "psirt@vendor-c.example", "responsible": True}],
+                "keywords": "camera; NVR; RTSP",
+                "products": [{"name": "NetCam 3", "cpe": "cpe:2.3:h:cameraworks:netcam_3:*:*:*:*:*:*:*:*"}],
+                "listed_publicly": True,
+            },
+            actor=None,
+            terms_version=terms.version,
+            applicant_email="admin@vendor-c.example",
+            password=DEMO_PASSWORD,
+            language="en",
+        )
+    applicant = User.objects.get(email="admin@vendor-c.example")
+    ensure_demo_totp(applicant)
+    demo.people[applicant.email] = applicant
+    demo.accounts.append(DemoAccount(role=str(Role.VENDOR_ADMIN.label), organisation=name, email=applicant.email))
+
+
 STORY: list[Callable[[Demo], None]] = [
     coordinator_team,
     product_developers,
@@ -258,6 +296,7 @@ STORY: list[Callable[[Demo], None]] = [
     conversation_with_the_finder,
     coordination_under_way,
     products_with_sboms,
+    developer_registry,
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kyocho.portal import views
+from kyocho.portal import registry_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("reports/<str:reference>/", views.report_detail, name="report"),
     path("reports/<str:reference>/attachments/<int:attachment_id>/", views.report_attachment, name="report_attachment"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("registry/", registry_views.registry_home, name="registry"),
+    path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
 ]

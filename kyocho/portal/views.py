@@ -19,6 +19,7 @@ from kyocho.intake.queries import get_report_by_reference, visible_reports
 from kyocho.intake.tracking import get_attachment
 from kyocho.public.report_views import download, reporter_page
 from kyocho.public.web import not_found_as_404
+from kyocho.vendors.queries import pending_terms_for
 
 PORTAL_ROWS = 100
 
@@ -31,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "reports": visible_reports(request.user).order_by("-received_at")[:PORTAL_ROWS],
         "cases": visible_cases(request.user).order_by("-created_at")[:PORTAL_ROWS],
+        "pending_terms": pending_terms_for(request.user),
     }
     return render(request, "portal/home.html", context)
 

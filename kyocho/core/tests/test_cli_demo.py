@@ -30,6 +30,7 @@ ROLES = {
     "admin@vendor-a.example": "Vendor admin",
     "member@vendor-a.example": "Vendor member",
     "admin@vendor-b.example": "Vendor admin",
+    "admin@vendor-c.example": "Vendor admin",
     "member@vendor-b.example": "Vendor member",
     "team@overseas-cert.example": "Partner coordinator",
     "member@committee.example": "Committee member",
@@ -110,6 +111,9 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:vulnerability:added",
         "case:participant:acknowledged",
         "case:partner:shared",
+        "vendors:terms:published",
+        "vendors:terms:accepted",
+        "vendors:registration:applied",
     }
 
 
