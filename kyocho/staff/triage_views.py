@@ -24,7 +24,7 @@ from kyocho.cases.queries import active_cases
 from kyocho.cases.workflow import CaseStatus
 from kyocho.core.clock import display_zone, is_business_day, now
 from kyocho.core.errors import DomainError, InvalidInput
-from kyocho.intake import actions, ssvc
+from kyocho.intake import actions, ssvc, tracking
 from kyocho.intake.duplicates import suggest_duplicates
 from kyocho.intake.models import Report
 from kyocho.intake.queries import get_report_by_reference, information_requests, triage_list
@@ -119,6 +119,8 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "live_cases": live,
         "rejection_reasons": rejection_reasons(report),
         "ssvc_points": ssvc_form(report),
+        "thread": tracking.messages(report),
+        "attachments": tracking.attachments(report),
     }
     return render(request, "staff/report_detail.html", context)
 
@@ -197,7 +199,13 @@ def _triage(report: Report, data: QueryDict, actor: Any) -> str:
     return _("SSVC decision recorded: %(decision)s.") % {"decision": triaged.get_triage_decision_display()}
 
 
+def _message(report: Report, data: QueryDict, actor: Any) -> str:
+    actions.post_report_message(report.pk, body=data.get("body", ""), actor=actor)
+    return _("The message was sent to the reporter.")
+
+
 TRANSITIONS: dict[str, Transition] = {
+    "message": _message,
     "request-information": _request_information,
     "accept": _accept,
     "reject": _reject,

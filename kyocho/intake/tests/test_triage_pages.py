@@ -16,6 +16,7 @@ from kyocho.accounts.models import User
 from kyocho.intake import actions
 from kyocho.intake.models import Report
 from kyocho.intake.tests.helpers import TRIAGE, audit_names, live_case, reload, submit
+from kyocho.messaging.models import OutboundEmail
 from kyocho.staff.triage_views import business_days_left
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,31 @@ def test_the_demo_shows_a_recorded_triage(desk: Client) -> None:
     waiting = Report.objects.get(product_name=demo.WAITING_REPORT["product_name"])
     assert (waiting.status, waiting.triage_decision) == ("received", "coordinate")
     assert "SSVC Coordinator Triage" in desk.get(page_of(waiting.reference)).content.decode()
+
+
+# The conversation with the reporter.
+
+
+def test_staff_write_to_the_reporter_and_read_the_answer(desk: Client) -> None:
+    report, token = submit()
+    page = transition(desk, report, "message", {"body": "Which firmware build did you test?"})
+    assert "The message was sent to the reporter." in page
+    assert "Which firmware build did you test?" in page
+    assert "intake:report:message_posted" in audit_names(report)
+    assert OutboundEmail.objects.filter(to=report.reporter_email, purpose__contains="message").exists()
+    actions.post_report_message(report.pk, body="Build 1.2.3-rc4", actor=None, token=token)
+    assert "Build 1.2.3-rc4" in desk.get(page_of(report.reference)).content.decode()
+
+
+def test_an_empty_message_is_refused_with_a_message(desk: Client) -> None:
+    report, _token = submit()
+    page = transition(desk, report, "message", {"body": "   "})
+    assert report.messages.count() == 0
+    assert "message" in page.lower()
+
+
+def test_a_vendor_cannot_write_to_the_reporter(client_for: ClientFor, vendor_member: User) -> None:
+    report, _token = submit()
+    response = client_for(vendor_member).post(f"{page_of(report.reference)}message/", {"body": "hello"})
+    assert response.status_code == 404
+    assert report.messages.count() == 0
