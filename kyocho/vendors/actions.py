@@ -46,6 +46,7 @@ from kyocho.vendors.validation import (
 )
 from kyocho.vendors.workflow import REGISTRATION, RegistrationStatus
 
+CLOSED = frozenset({RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN})
 REASON_LIMIT = 5_000
 TERMS_TEXT_LIMIT = 200_000
 KEY_LIMIT = 100_000
@@ -456,16 +457,23 @@ def _require_visible(registration: Registration, actor: Any) -> None:
 
 
 def lock_registration_for_change(registration_id: int, actor: Any, *, open_only: bool = True) -> Registration:
-    """The registration locked for a change of its data by its developer's vendor admin (or a
-    coordinator), the one rule for every registry writer (details, contacts, products, SBOMs).
-    ``open_only=False`` is for the moves that are checked by the transition table instead."""
+    """The registration locked for a change of its data, the one rule for every registry writer
+    (details, contacts, products, SBOMs, keys): see ``require_manager``; and a rejected or withdrawn
+    registration changes no more (Conflict). ``open_only=False`` is for the moves that the
+    transition table checks instead."""
     registration = lock(Registration, registration_id)
+    require_manager(registration, actor)
+    if open_only and registration.status in CLOSED:
+        raise Conflict(_("This registration is closed."))
+    return registration
+
+
+def require_manager(registration: Registration, actor: Any) -> None:
+    """Its developer's vendor admins and coordinators manage a registration; the developer's other
+    members see it but may not change it (PermissionDenied); anyone else does not see it (NotFound)."""
     _require_visible(registration, actor)
     permissions.require(
         permissions.is_coordinator(actor)
         or registration.organisation_id in permissions.organisation_ids(actor, Role.VENDOR_ADMIN),
         _("Only the developer's administrators can change its registration."),
     )
-    if open_only and registration.status in {RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN}:
-        raise Conflict(_("This registration is closed."))
-    return registration
