@@ -91,12 +91,16 @@ def clean_website(value: str | None) -> str:
     return url
 
 
-def clean_keywords(value: str | Iterable[str] | None) -> list[str]:
-    """Keywords from a list or from text separated by semicolons, commas or lines; duplicates dropped."""
+def clean_keywords(value: str | Iterable[str] | None, *, most: int = MAX_KEYWORDS) -> list[str]:
+    """Keywords from a list or from text separated by semicolons, commas or lines; duplicates dropped
+    (compared case-insensitively). Used for a developer's keywords and for the words a coordinator
+    looks for (``vendors.matching``), with its own ``most``."""
     items = _KEYWORD_SEPARATORS.split(value) if isinstance(value, str) else list(value or [])
     keywords: list[str] = []
     for item in items:
-        keyword = str(item).strip()
+        if not isinstance(item, str):
+            raise InvalidInput(_("Keywords must be text."), field="keywords")
+        keyword = item.strip()
         if not keyword or keyword.casefold() in {k.casefold() for k in keywords}:
             continue
         if len(keyword) > KEYWORD_LIMIT:
@@ -104,8 +108,8 @@ def clean_keywords(value: str | Iterable[str] | None) -> list[str]:
                 _("A keyword is too long (at most %(limit)d characters).") % {"limit": KEYWORD_LIMIT}, field="keywords"
             )
         keywords.append(keyword)
-    if len(keywords) > MAX_KEYWORDS:
-        raise InvalidInput(_("Too many keywords (at most %(limit)d).") % {"limit": MAX_KEYWORDS}, field="keywords")
+    if len(keywords) > most:
+        raise InvalidInput(_("Too many keywords (at most %(limit)d).") % {"limit": most}, field="keywords")
     return keywords
 
 
