@@ -127,7 +127,25 @@ def product_developers(demo: Demo) -> None:
         developer = ensure_organisation(name, OrganisationKind.PRODUCT_DEVELOPER)
         demo.person(f"admin@{domain}", name=f"PSIRT admin, {name}", role=Role.VENDOR_ADMIN, organisation=developer)
         demo.person(f"member@{domain}", name=f"PSIRT member, {name}", role=Role.VENDOR_MEMBER, organisation=developer)
+        list_in_the_registry(developer, f"psirt@{domain}")
         demo.developers.append(developer)
+
+
+def list_in_the_registry(developer: Organisation, psirt_email: str) -> None:
+    """The demo's developers are in the registry (as if imported from an earlier vendor list)."""
+    from kyocho.vendors import actions as registry
+    from kyocho.vendors.models import Registration
+
+    if Registration.objects.filter(organisation=developer).exists():
+        return
+    listing = registry.clean_developer(
+        {
+            "name": developer.name,
+            "registration_type": "general",
+            "contacts": [{"name": "PSIRT", "email": psirt_email, "responsible": True, "language": "en"}],
+        }
+    )
+    registry.import_developer(listing, actor=None, organisation=developer)
 
 
 def partner_team(demo: Demo) -> None:
@@ -220,8 +238,8 @@ def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Part
 
 def products_with_sboms(demo: Demo) -> None:
     """A product with an SBOM for each registered demo developer, so the case page's "Find affected
-    developers" panel finds them (try purl pkg:npm/lodash with vers:npm/<4.17.21). Developers are
-    registered by the registry's own part of the story; an unregistered one is left alone."""
+    developers" panel finds them (try purl pkg:npm/lodash with vers:npm/<4.17.21); an unregistered
+    developer is left alone."""
     import json
 
     from kyocho.vendors import products

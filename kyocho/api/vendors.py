@@ -17,7 +17,7 @@ from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.pagination import Page
 from kyocho.core import ratelimit
 from kyocho.core.errors import NotFound
-from kyocho.vendors import actions, queries
+from kyocho.vendors import actions, products, queries
 from kyocho.vendors.models import Registration
 
 router = Router(tags=["vendor registry"])
@@ -238,10 +238,10 @@ def remove_contact(request: HttpRequest, contact_id: int) -> Any:
 
 @router.post("/vendor-registrations/{registration_id}/products", response={201: ProductOut}, summary="Add a product")
 def add_product(request: HttpRequest, registration_id: int, body: ProductIn) -> Any:
-    return Status(201, actions.add_product(registration_id, fields=body.dict(), actor=request.auth))  # type: ignore[attr-defined]
+    return Status(201, products.add_product(registration_id, **body.dict(), actor=request.auth))  # type: ignore[attr-defined]
 
 
 @router.delete("/vendor-products/{product_id}", response={204: None}, summary="Remove a product")
 def remove_product(request: HttpRequest, product_id: int) -> Any:
-    actions.remove_product(product_id, actor=request.auth)  # type: ignore[attr-defined]
+    products.remove_product(product_id, actor=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from kyocho.core.errors import NotFound
 from kyocho.public.registry_views import run_posted_change
 from kyocho.public.web import not_found_as_404
-from kyocho.vendors import actions, queries
+from kyocho.vendors import actions, products, queries
 from kyocho.vendors.models import Registration
 
 # POST "action" → (what it does, what the person is told). Each gets the registration and the form data.
@@ -58,15 +58,13 @@ CHANGES: dict[str, tuple[Change, Any]] = {
         gettext_lazy("Contact removed."),
     ),
     "add_product": (
-        lambda r, data, actor: actions.add_product(
-            r.pk,
-            fields={k: data.get(k, "") for k in ("name", "versions", "cpe", "purl")},
-            actor=actor,
+        lambda r, data, actor: products.add_product(
+            r.pk, **{k: data.get(k, "") for k in ("name", "versions", "cpe", "purl")}, actor=actor
         ),
         gettext_lazy("Product added."),
     ),
     "remove_product": (
-        lambda r, data, actor: actions.remove_product(_child_id(r.products, data), actor=actor),
+        lambda r, data, actor: products.remove_product(_child_id(r.products, data), actor=actor),
         gettext_lazy("Product removed."),
     ),
     "withdraw": (

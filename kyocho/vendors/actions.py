@@ -40,13 +40,13 @@ from kyocho.vendors.validation import (
     clean_keywords,
     clean_name,
     clean_phone,
-    clean_product,
     clean_products,
     clean_registration_type,
     clean_website,
 )
 from kyocho.vendors.workflow import REGISTRATION, RegistrationStatus
 
+CLOSED = frozenset({RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN})
 REASON_LIMIT = 5_000
 TERMS_TEXT_LIMIT = 200_000
 KEY_LIMIT = 100_000
@@ -142,7 +142,7 @@ def answer_registration_request(registration_id: int, *, answer: str, actor: Any
     """The developer answers the coordinator's question; the application goes back for review."""
     answer = required_text(answer, "answer", _("Answer"), max_length=REASON_LIMIT)
     with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor)
+        registration = lock_registration_for_change(registration_id, actor, open_only=False)
         _move(registration, RegistrationStatus.APPLIED)
         record("vendors:registration:information_provided", actor=actor, subject=registration, data={"answer": answer})
         registration.save(update_fields=["status"])
@@ -153,7 +153,7 @@ def answer_registration_request(registration_id: int, *, answer: str, actor: Any
 def withdraw_registration(registration_id: int, *, actor: Any, reason: str = "") -> Registration:
     """The developer leaves the registry (or withdraws its application)."""
     with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor)
+        registration = lock_registration_for_change(registration_id, actor, open_only=False)
         _move(registration, RegistrationStatus.WITHDRAWN)
         record(
             "vendors:registration:withdrawn", actor=actor, subject=registration, data={"reason": reason.strip()[:500]}
@@ -201,6 +201,14 @@ def _new_developer_organisation(developer: DeveloperInput) -> Organisation:
     return accounts.create_organisation(
         developer.name, kind=OrganisationKind.PRODUCT_DEVELOPER, name_en=developer.name_en, actor=None
     )
+
+
+def _unregistered(organisation: Organisation) -> Organisation:
+    if organisation.kind != OrganisationKind.PRODUCT_DEVELOPER:
+        raise InvalidInput(_("Only a product developer can be registered."), field="organisation")
+    if Registration.objects.filter(organisation=organisation).exists():
+        raise Conflict(_("This developer is already registered."), field="organisation")
+    return organisation
 
 
 def _create_registration(
@@ -309,7 +317,7 @@ def _ask_to_accept(registration: Registration, terms: TermsVersion, *, actor: An
 
 def accept_terms(registration_id: int, *, terms_version: str, actor: Any) -> TermsAcceptance:
     with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor)
+        registration = lock_registration_for_change(registration_id, actor, open_only=False)
         terms = _current_terms_matching(terms_version)
         if registration.terms_acceptances.filter(terms=terms).exists():
             raise Conflict(_("These terms are already accepted."))
@@ -345,7 +353,7 @@ def update_registration_details(
     if listed_publicly is not None:
         changes["listed_publicly"] = clean_bool(listed_publicly, "listed_publicly")
     with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor, open_only=True)
+        registration = lock_registration_for_change(registration_id, actor)
         changed = {k: v for k, v in changes.items() if getattr(registration, k) != v}
         if not changed:
             return registration
@@ -364,7 +372,7 @@ def update_registration_details(
 def add_contact(registration_id: int, *, fields: Mapping[str, Any], actor: Any) -> Contact:
     clean = clean_contact(fields)
     with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor, open_only=True)
+        registration = lock_registration_for_change(registration_id, actor)
         if registration.contacts.filter(email=clean.email).exists():
             raise Conflict(_("This address is already a contact."), field="contact.email")
         if clean.responsible:
@@ -378,7 +386,7 @@ def update_contact(contact_id: int, *, fields: Mapping[str, Any], actor: Any) ->
     clean = clean_contact(fields)
     with transaction.atomic():
         contact = lock(Contact, contact_id)
-        registration = _lock_own_registration(contact.registration_id, actor, open_only=True)
+        registration = lock_registration_for_change(contact.registration_id, actor)
         if registration.contacts.filter(email=clean.email).exclude(pk=contact.pk).exists():
             raise Conflict(_("This address is already a contact."), field="contact.email")
         if contact.responsible and not clean.responsible:
@@ -401,7 +409,7 @@ def update_contact(contact_id: int, *, fields: Mapping[str, Any], actor: Any) ->
 def remove_contact(contact_id: int, *, actor: Any) -> None:
     with transaction.atomic():
         contact = lock(Contact, contact_id)
-        registration = _lock_own_registration(contact.registration_id, actor, open_only=True)
+        registration = lock_registration_for_change(contact.registration_id, actor)
         if contact.responsible:
             raise Conflict(_("The person responsible cannot be removed; make another contact responsible first."))
         record(
@@ -418,37 +426,18 @@ def _hand_over_responsibility(registration: Registration) -> None:
     registration.contacts.filter(responsible=True).update(responsible=False)
 
 
-def add_product(registration_id: int, *, fields: Mapping[str, Any], actor: Any) -> Product:
-    clean = clean_product(fields)
-    with transaction.atomic():
-        registration = _lock_own_registration(registration_id, actor, open_only=True)
-        product = Product.objects.create(registration=registration, **vars(clean))
-        record("vendors:product:added", actor=actor, subject=registration, data={"product": product.pk, **vars(clean)})
-    return product
-
-
-def remove_product(product_id: int, *, actor: Any) -> None:
-    with transaction.atomic():
-        product = lock(Product, product_id)
-        registration = _lock_own_registration(product.registration_id, actor, open_only=True)
-        record(
-            "vendors:product:removed",
-            actor=actor,
-            subject=registration,
-            data={"product": product.pk, "name": product.name},
-        )
-        product.delete()
-
-
 # Bulk import (vendors.importer cleans the rows; this writes them, inside the importer's transaction).
 
 
-def import_developer(developer: DeveloperInput, *, actor: Any) -> Registration:
-    """A developer from an existing vendor list, listed at once (it was reviewed where it came from)."""
+def import_developer(
+    developer: DeveloperInput, *, actor: Any, organisation: Organisation | None = None
+) -> Registration:
+    """A developer from an existing vendor list, listed at once (it was reviewed where it came from).
+    ``organisation``: a developer organisation kyocho already has but that is not registered yet."""
     if actor is not None:
         permissions.require(permissions.is_lead(actor))
     with transaction.atomic():
-        organisation = _new_developer_organisation(developer)
+        organisation = _unregistered(organisation) if organisation else _new_developer_organisation(developer)
         registration = _create_registration(organisation, developer, applicant=None, status=RegistrationStatus.LISTED)
         record(
             "vendors:registration:imported",
@@ -467,15 +456,24 @@ def _require_visible(registration: Registration, actor: Any) -> None:
         raise NotFound()
 
 
-def _lock_own_registration(registration_id: int, actor: Any, *, open_only: bool = False) -> Registration:
-    """The registration locked for a change by its developer's vendor admin (or a coordinator)."""
+def lock_registration_for_change(registration_id: int, actor: Any, *, open_only: bool = True) -> Registration:
+    """The registration locked for a change of its data, the one rule for every registry writer
+    (details, contacts, products, SBOMs, keys): see ``require_manager``; and a rejected or withdrawn
+    registration changes no more (Conflict). ``open_only=False`` is for the moves that the
+    transition table checks instead."""
     registration = lock(Registration, registration_id)
+    require_manager(registration, actor)
+    if open_only and registration.status in CLOSED:
+        raise Conflict(_("This registration is closed."))
+    return registration
+
+
+def require_manager(registration: Registration, actor: Any) -> None:
+    """Its developer's vendor admins and coordinators manage a registration; the developer's other
+    members see it but may not change it (PermissionDenied); anyone else does not see it (NotFound)."""
     _require_visible(registration, actor)
     permissions.require(
         permissions.is_coordinator(actor)
         or registration.organisation_id in permissions.organisation_ids(actor, Role.VENDOR_ADMIN),
         _("Only the developer's administrators can change its registration."),
     )
-    if open_only and registration.status in {RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN}:
-        raise Conflict(_("This registration is closed."))
-    return registration

@@ -19,18 +19,18 @@ from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
 from kyocho.accounts.models import User
-from kyocho.accounts.roles import COORDINATOR_ROLES, Role
+from kyocho.accounts.roles import COORDINATOR_ROLES
 from kyocho.audit.actions import record
 from kyocho.core.actions import lock
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
 from kyocho.messaging.actions import enqueue_from_template
-from kyocho.vendors.key_queries import can_see_registration, matches_a_contact, visible_registration
+from kyocho.vendors.actions import lock_registration_for_change, require_manager
+from kyocho.vendors.key_queries import matches_a_contact, visible_registration
 from kyocho.vendors.keys import KeyInfo, validate_public_key
-from kyocho.vendors.models import PublicKey, Registration
-from kyocho.vendors.workflow import RegistrationStatus
+from kyocho.vendors.models import PublicKey
+from kyocho.vendors.queries import may_see_registration
 
-CLOSED_REGISTRATIONS = {RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN}
 _NOT_HEX = re.compile(r"[^0-9A-F]")
 
 
@@ -39,13 +39,10 @@ def add_public_key(registration_id: int, *, armored: str, actor: Any) -> PublicK
     replaces the stored copy and keeps its verification."""
     # Permission first (outsiders learn nothing), then gpg, outside the transaction: no lock held
     # while it runs. The permission is checked again under the lock.
-    _require_key_manager(visible_registration(actor, registration_id), actor)
+    require_manager(visible_registration(actor, registration_id), actor)
     info = validate_public_key(armored)
     with transaction.atomic():
-        registration = lock(Registration, registration_id)
-        _require_key_manager(registration, actor)
-        if registration.status in CLOSED_REGISTRATIONS:
-            raise Conflict(_("This registration is closed; its keys can no longer change."))
+        registration = lock_registration_for_change(registration_id, actor)
         key = PublicKey.objects.filter(registration=registration, fingerprint=info.fingerprint).first()
         if key is not None and key.revoked_at is not None:
             raise Conflict(_("This key was revoked here; a revoked key cannot be added again."), field="key")
@@ -87,7 +84,7 @@ def revoke_public_key(key_id: int, *, actor: Any) -> PublicKey:
     """Stop using a key (lost, compromised, replaced); the row stays, so its history stays readable."""
     with transaction.atomic():
         key = _lock_key(key_id, actor)
-        _require_key_manager(key.registration, actor)
+        require_manager(key.registration, actor)
         _require_not_revoked(key)
         return _change(key, "revoked", actor=actor, revoked_at=now())
 
@@ -96,7 +93,7 @@ def remove_public_key(key_id: int, *, actor: Any) -> None:
     """Delete a key added by mistake; the audit event keeps its fingerprint."""
     with transaction.atomic():
         key = _lock_key(key_id, actor)
-        _require_key_manager(key.registration, actor)
+        require_manager(key.registration, actor)
         record("vendors:key:removed", actor=actor, subject=key, data=_facts(key))
         key.delete()
 
@@ -167,19 +164,9 @@ def _facts(key: PublicKey) -> dict[str, Any]:
 
 def _lock_key(key_id: int, actor: Any) -> PublicKey:
     key = lock(PublicKey, key_id)
-    if not can_see_registration(actor, key.registration):
+    if not may_see_registration(actor, key.registration):
         raise NotFound()
     return key
-
-
-def _require_key_manager(registration: Registration, actor: Any) -> None:
-    if not can_see_registration(actor, registration):
-        raise NotFound()
-    own_admin = registration.organisation_id in permissions.organisation_ids(actor, Role.VENDOR_ADMIN)
-    permissions.require(
-        own_admin or permissions.is_coordinator(actor),
-        _("Only the developer's vendor admins and coordinators manage its keys."),
-    )
 
 
 def _require_coordinator(actor: Any) -> None:

@@ -7,17 +7,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from kyocho.accounts import permissions
 from kyocho.core.clock import now
 from kyocho.core.errors import NotFound
 from kyocho.vendors.models import PublicKey, Registration
-
-
-def can_see_registration(actor: Any, registration: Registration) -> bool:
-    """Staff see every developer; a developer's own members see theirs; nobody else sees any."""
-    return permissions.is_staff_member(actor) or (
-        registration.organisation_id in permissions.vendor_organisation_ids(actor)
-    )
+from kyocho.vendors.queries import may_see_registration
 
 
 def visible_registration(actor: Any, registration_id: int) -> Registration:
@@ -25,7 +18,7 @@ def visible_registration(actor: Any, registration_id: int) -> Registration:
         registration = Registration.objects.filter(pk=registration_id).first()
     except (ValueError, TypeError) as error:
         raise NotFound() from error
-    if registration is None or not can_see_registration(actor, registration):
+    if registration is None or not may_see_registration(actor, registration):
         raise NotFound()
     return registration
 

@@ -25,6 +25,7 @@ from kyocho.accounts import permissions
 from kyocho.core.errors import InvalidInput, PermissionDenied
 from kyocho.vendors.models import Product, Registration, SbomComponent
 from kyocho.vendors.sbom import ANY, NOT_APPLICABLE, Cpe, package_key, parse_cpe, parse_purl
+from kyocho.vendors.validation import clean_keywords
 from kyocho.vendors.workflow import RegistrationStatus
 
 SBOM, CPE, KEYWORD = "sbom", "cpe", "keyword"
@@ -258,20 +259,8 @@ def _cpe_pattern(value: str) -> re.Pattern[str]:
 
 
 def parse_keywords(keywords: str | Iterable[str] | None) -> list[str]:
-    """Distinct keywords from a comma- or newline-separated text or a list, compared case-insensitively."""
-    if keywords is None:
-        return []
-    items = re.split(r"[,\n]", keywords) if isinstance(keywords, str) else list(keywords)
-    words: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise InvalidInput(_("Keywords must be text."), field="keywords")
-        word = item.strip()
-        if word and word.casefold() not in {known.casefold() for known in words}:
-            words.append(word)
-    if len(words) > MAX_KEYWORDS:
-        raise InvalidInput(_("Give at most %(limit)d keywords.") % {"limit": MAX_KEYWORDS}, field="keywords")
-    return words
+    """The distinct words to look for, cleaned as a developer's own keywords are."""
+    return clean_keywords(keywords, most=MAX_KEYWORDS)
 
 
 def keyword_hits(words: list[str]) -> list[tuple[int, str]]:

@@ -1,7 +1,10 @@
 """Actions on a registered developer's products and their SBOMs (the only writers of those rows).
 
-Who may act: a member (admin or member) of the developer's organisation, or a coordinator. Anyone
-else is told the product or registration does not exist (404).
+Who may act is the registry's one rule (``vendors.actions.lock_registration_for_change``): the
+developer's vendor admins and coordinators change; its vendor members see but may not change
+(PermissionDenied); anyone else is told the registration does not exist (404); a rejected or
+withdrawn registration changes no more (Conflict). Product fields are cleaned by
+``vendors.validation.clean_product``, the same rules as the registration form and the importer.
 """
 
 from __future__ import annotations
@@ -13,67 +16,27 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kyocho.accounts import permissions
 from kyocho.audit.actions import record
 from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
-from kyocho.core.errors import InvalidInput, NotFound
-from kyocho.vendors.models import Product, Registration, Sbom, SbomComponent
-from kyocho.vendors.sbom import parse_cpe, parse_purl, parse_sbom
+from kyocho.core.errors import InvalidInput
+from kyocho.vendors.actions import lock_registration_for_change
+from kyocho.vendors.models import Product, Sbom, SbomComponent
+from kyocho.vendors.sbom import parse_sbom
+from kyocho.vendors.validation import clean_product
 
 COMPONENT_BATCH = 2000
-
-
-def may_manage(registration: Registration, actor: Any) -> bool:
-    """Coordinators, and the members of the developer's own organisation."""
-    return permissions.is_coordinator(actor) or registration.organisation_id in permissions.vendor_organisation_ids(
-        actor
-    )
-
-
-def _require_manager(registration: Registration, actor: Any) -> None:
-    if not may_manage(registration, actor):
-        raise NotFound()
-
-
-def _product_fields(*, name: str, versions: str, cpe: str, purl: str) -> dict[str, str]:
-    """Validated product fields: a CPE 2.3 name and a purl are optional, but well-formed when given."""
-    cpe_text = (cpe or "").strip()
-    purl_text = (purl or "").strip()
-    if cpe_text:
-        cpe_text = parse_cpe(cpe_text).formatted()
-    if purl_text:
-        purl_text = parse_purl(purl_text).to_string()
-        if len(purl_text) > Product._meta.get_field("purl").max_length:  # type: ignore[operator]
-            raise InvalidInput(_("The purl is too long."), field="purl")
-    if len(cpe_text) > Product._meta.get_field("cpe").max_length:  # type: ignore[operator]
-        raise InvalidInput(_("The CPE name is too long."), field="cpe")
-    return {
-        "name": required_text(name, "name", _("The product name"), max_length=300),
-        "versions": _optional_text(versions, "versions", _("The versions"), max_length=300),
-        "cpe": cpe_text,
-        "purl": purl_text,
-    }
-
-
-def _optional_text(value: Any, field: str, label: str, *, max_length: int) -> str:
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(_("%(label)s must be text.") % {"label": label}, field=field)
-    return required_text(value, field, label, max_length=max_length) if (value or "").strip() else ""
 
 
 def add_product(
     registration_id: int, *, name: str, versions: str = "", cpe: str = "", purl: str = "", actor: Any
 ) -> Product:
     """Add a product to a developer's registration."""
+    clean = clean_product({"name": name, "versions": versions, "cpe": cpe, "purl": purl})
     with transaction.atomic():
-        registration = lock(Registration, registration_id)
-        _require_manager(registration, actor)
-        product = Product(
-            registration=registration, **_product_fields(name=name, versions=versions, cpe=cpe, purl=purl)
-        )
-        product.save()
-        record("vendor:product:added", actor=actor, subject=product, data=_audit_fields(product))
+        registration = lock_registration_for_change(registration_id, actor)
+        product = Product.objects.create(registration=registration, **vars(clean))
+        record("vendors:product:added", actor=actor, subject=registration, data=_audit_fields(product))
     return product
 
 
@@ -87,16 +50,14 @@ def update_product(
     actor: Any,
 ) -> Product:
     """Change a product; arguments left as None keep their value."""
+    given = {"name": name, "versions": versions, "cpe": cpe, "purl": purl}
     with transaction.atomic():
         product = _locked_product(product_id, actor)
         before = _audit_fields(product)
-        fields = _product_fields(
-            name=product.name if name is None else name,
-            versions=product.versions if versions is None else versions,
-            cpe=product.cpe if cpe is None else cpe,
-            purl=product.purl if purl is None else purl,
+        clean = clean_product(
+            {field: getattr(product, field) if value is None else value for field, value in given.items()}
         )
-        for field, value in fields.items():
+        for field, value in vars(clean).items():
             setattr(product, field, value)
         after = _audit_fields(product)
         changed = {
@@ -104,7 +65,7 @@ def update_product(
         }
         if changed:
             product.save()
-            record("vendor:product:updated", actor=actor, subject=product, data=changed)
+            record("vendors:product:updated", actor=actor, subject=product.registration, data=changed)
     return product
 
 
@@ -112,13 +73,16 @@ def remove_product(product_id: int, *, actor: Any) -> None:
     """Remove a product with its SBOMs (the audit trail keeps what it was)."""
     with transaction.atomic():
         product = _locked_product(product_id, actor)
-        record("vendor:product:removed", actor=actor, subject=product.registration, data=_audit_fields(product))
+        record("vendors:product:removed", actor=actor, subject=product.registration, data=_audit_fields(product))
         product.delete()
 
 
 def _locked_product(product_id: int, actor: Any) -> Product:
+    """The product, locked after its registration (the order every registry change locks in)."""
+    registration_id = Product.objects.filter(pk=product_id).values_list("registration_id", flat=True).first()
+    registration = lock_registration_for_change(registration_id or 0, actor)
     product = lock(Product, product_id)
-    _require_manager(Registration.objects.get(pk=product.registration_id), actor)
+    product.registration = registration
     return product
 
 
@@ -162,7 +126,7 @@ def upload_sbom(product_id: int, *, product_version: str, data: bytes, filename:
             batch_size=COMPONENT_BATCH,
         )
         record(
-            "vendor:sbom:uploaded",
+            "vendors:sbom:uploaded",
             actor=actor,
             subject=product,
             data={

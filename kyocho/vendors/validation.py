@@ -15,10 +15,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
-from packageurl import PackageURL
 
 from kyocho.core.actions import required_text
 from kyocho.core.errors import InvalidInput
+from kyocho.vendors.sbom import parse_cpe, parse_purl
 from kyocho.vendors.workflow import RegistrationType
 
 NAME_LIMIT = 200
@@ -30,10 +30,6 @@ MAX_PRODUCTS = 500
 PRODUCT_FIELD_LIMIT = 300
 IDENTIFIER_LIMIT = 400
 
-# The CPE 2.3 formatted string binding (NISTIR 7695 §6.2): 11 components after "cpe:2.3:", each a
-# quoted-character string, "*" (ANY) or "-" (NA). Part is a (application), o (OS) or h (hardware).
-_CPE_COMPONENT = r"(?:\*|-|(?:[A-Za-z0-9._\-~%*?]|\\[^A-Za-z0-9])+)"
-CPE23 = re.compile(rf"^cpe:2\.3:[aoh*\-](?::{_CPE_COMPONENT}){{10}}$")
 _PHONE = re.compile(r"^\+?[0-9()\-. ]{3,50}$")
 _KEYWORD_SEPARATORS = re.compile(r"[;\n,、]")
 
@@ -95,12 +91,16 @@ def clean_website(value: str | None) -> str:
     return url
 
 
-def clean_keywords(value: str | Iterable[str] | None) -> list[str]:
-    """Keywords from a list or from text separated by semicolons, commas or lines; duplicates dropped."""
+def clean_keywords(value: str | Iterable[str] | None, *, most: int = MAX_KEYWORDS) -> list[str]:
+    """Keywords from a list or from text separated by semicolons, commas or lines; duplicates dropped
+    (compared case-insensitively). Used for a developer's keywords and for the words a coordinator
+    looks for (``vendors.matching``), with its own ``most``."""
     items = _KEYWORD_SEPARATORS.split(value) if isinstance(value, str) else list(value or [])
     keywords: list[str] = []
     for item in items:
-        keyword = str(item).strip()
+        if not isinstance(item, str):
+            raise InvalidInput(_("Keywords must be text."), field="keywords")
+        keyword = item.strip()
         if not keyword or keyword.casefold() in {k.casefold() for k in keywords}:
             continue
         if len(keyword) > KEYWORD_LIMIT:
@@ -108,18 +108,17 @@ def clean_keywords(value: str | Iterable[str] | None) -> list[str]:
                 _("A keyword is too long (at most %(limit)d characters).") % {"limit": KEYWORD_LIMIT}, field="keywords"
             )
         keywords.append(keyword)
-    if len(keywords) > MAX_KEYWORDS:
-        raise InvalidInput(_("Too many keywords (at most %(limit)d).") % {"limit": MAX_KEYWORDS}, field="keywords")
+    if len(keywords) > most:
+        raise InvalidInput(_("Too many keywords (at most %(limit)d).") % {"limit": most}, field="keywords")
     return keywords
 
 
 def clean_cpe(value: str | None, field: str = "cpe") -> str:
-    cpe = (value or "").strip()
-    if cpe and (len(cpe) > IDENTIFIER_LIMIT or not CPE23.match(cpe)):
-        raise InvalidInput(
-            _("Enter a CPE 2.3 formatted string, e.g. cpe:2.3:a:vendor:product:*:*:*:*:*:*:*:*."), field=field
-        )
-    return cpe
+    """A CPE 2.3 formatted string, checked by the registry's CPE parser (``vendors.sbom.parse_cpe``)."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    return _bounded_identifier(parse_cpe(text, field=field).formatted(), field, _("This CPE name is too long."))
 
 
 def clean_purl(value: str | None, field: str = "purl") -> str:
@@ -127,16 +126,13 @@ def clean_purl(value: str | None, field: str = "purl") -> str:
     text = (value or "").strip()
     if not text:
         return ""
-    try:
-        purl = PackageURL.from_string(text)
-    except ValueError as error:
-        raise InvalidInput(
-            _("Enter a package URL (purl), e.g. pkg:npm/example-lib; %(problem)s") % {"problem": error}, field=field
-        ) from error
-    canonical = purl.to_string()
-    if len(canonical) > IDENTIFIER_LIMIT:
-        raise InvalidInput(_("This package URL is too long."), field=field)
-    return canonical
+    return _bounded_identifier(parse_purl(text, field=field).to_string(), field, _("This package URL is too long."))
+
+
+def _bounded_identifier(text: str, field: str, too_long: str) -> str:
+    if len(text) > IDENTIFIER_LIMIT:
+        raise InvalidInput(too_long, field=field)
+    return text
 
 
 def clean_bool(value: Any, field: str) -> bool:
@@ -179,12 +175,17 @@ def clean_contacts(items: Iterable[Mapping[str, Any]] | None) -> list[ContactInp
     return contacts
 
 
-def clean_product(fields: Mapping[str, Any], prefix: str = "product") -> ProductInput:
+def clean_product(fields: Mapping[str, Any], prefix: str = "") -> ProductInput:
+    """A product's fields; error fields are named ``<prefix>.<field>`` (or just ``<field>``)."""
+
+    def at(name: str) -> str:
+        return f"{prefix}.{name}" if prefix else name
+
     return ProductInput(
-        name=required_text(fields.get("name"), f"{prefix}.name", _("Product name"), max_length=PRODUCT_FIELD_LIMIT),
-        versions=_optional_text(fields.get("versions"), f"{prefix}.versions", PRODUCT_FIELD_LIMIT),
-        cpe=clean_cpe(fields.get("cpe"), f"{prefix}.cpe"),
-        purl=clean_purl(fields.get("purl"), f"{prefix}.purl"),
+        name=required_text(fields.get("name"), at("name"), _("Product name"), max_length=PRODUCT_FIELD_LIMIT),
+        versions=_optional_text(fields.get("versions"), at("versions"), PRODUCT_FIELD_LIMIT),
+        cpe=clean_cpe(fields.get("cpe"), at("cpe")),
+        purl=clean_purl(fields.get("purl"), at("purl")),
     )
 
 
@@ -196,7 +197,9 @@ def clean_products(items: Iterable[Mapping[str, Any]] | None) -> list[ProductInp
 
 
 def _optional_text(value: Any, field: str, limit: int) -> str:
-    text = str(value or "").strip()
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(_("Enter text."), field=field)
+    text = (value or "").strip()
     if len(text) > limit:
         raise InvalidInput(_("This is too long (at most %(limit)d characters).") % {"limit": limit}, field=field)
     return text

@@ -114,6 +114,9 @@ def test_demo_is_built_through_the_actions() -> None:
         "vendors:terms:published",
         "vendors:terms:accepted",
         "vendors:registration:applied",
+        "vendors:registration:imported",
+        "vendors:product:added",
+        "vendors:sbom:uploaded",
     }
 
 

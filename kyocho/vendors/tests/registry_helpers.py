@@ -1,32 +1,59 @@
-"""Registry state for the product, SBOM and matching tests.
-
-Registrations are written directly here because the registration actions live on another branch;
-once they are merged, ``registered`` should call them instead (apply → approve)."""
+"""Registry state for the product, SBOM and matching tests, built through the registry's actions:
+the applicant applies (signed in, so they become the new developer's vendor admin) and a coordinator
+approves."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from kyocho.accounts.models import Organisation
-from kyocho.core.clock import now
-from kyocho.vendors import products
-from kyocho.vendors.models import Product, Registration, Sbom
-from kyocho.vendors.workflow import RegistrationStatus, RegistrationType
+from kyocho.accounts.models import User
+from kyocho.accounts.roles import OrganisationKind, Role
+from kyocho.conftest import make_member, make_organisation
+from kyocho.vendors import actions, products
+from kyocho.vendors.models import Product, Registration, Sbom, TermsVersion
+from kyocho.vendors.workflow import RegistrationStatus
 
 SBOMS = Path(__file__).parent / "sboms"
+TERMS = "test-1"
 
 
 def registered(
-    organisation: Organisation, *, keywords: list[str] | None = None, status: str = RegistrationStatus.LISTED
+    applicant: User | None = None,
+    *,
+    name: str = "Router Maker K.K.",
+    keywords: list[str] | None = None,
+    status: str = RegistrationStatus.LISTED,
 ) -> Registration:
-    return Registration.objects.create(
-        organisation=organisation,
-        status=status,
-        registration_type=RegistrationType.GENERAL,
-        keywords=keywords or [],
-        applied_at=now(),
+    """A developer named ``name`` applied for by ``applicant`` (or by a new account), then approved
+    (and, for ``status`` rejected or withdrawn, left that way)."""
+    terms = TermsVersion.objects.first() or actions.publish_terms(TERMS, text_ja="規約", text_en="Terms", actor=None)
+    slug = "".join(c for c in name.lower() if c.isalnum())
+    fields = {
+        "name": name,
+        "registration_type": "general",
+        "contacts": [{"name": "PSIRT", "email": f"psirt@{slug}.example", "responsible": True}],
+        "keywords": keywords or [],
+    }
+    registration = actions.apply_for_registration(
+        fields, actor=applicant, terms_version=terms.version, applicant_email=f"admin@{slug}.example", language="en"
     )
+    reviewer = _reviewer()
+    if status == RegistrationStatus.REJECTED:
+        return actions.reject_registration(registration.pk, reason="Not a developer.", actor=reviewer)
+    registration = actions.approve_registration(registration.pk, actor=reviewer)
+    if status == RegistrationStatus.WITHDRAWN:
+        return actions.withdraw_registration(registration.pk, actor=registration.applicant)
+    return registration
+
+
+def _reviewer() -> User:
+    """A coordinator to approve with: the test's own when it has one."""
+    existing = User.objects.filter(memberships__role=Role.COORDINATOR).first()
+    if existing is not None:
+        return existing
+    team = make_organisation("Registry reviewers (test)", OrganisationKind.COORDINATOR_TEAM)
+    return make_member("reviewer@registry.example", team, Role.COORDINATOR)
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -164,3 +164,34 @@ def test_terms_publish_command(tmp_path: Path) -> None:
     assert terms is not None
     assert (terms.version, terms.text_ja, terms.text_en) == ("2026-04", "規約本文", "Terms body")
     assert AuditEvent.objects.filter(name="vendors:terms:published").exists()
+
+
+EXISTING = {
+    "name": "Example Vendor A",
+    "registration_type": "general",
+    "contacts": [{"name": "PSIRT", "email": "psirt@vendor-a.example", "responsible": True}],
+}
+
+
+def test_an_existing_developer_organisation_is_listed_as_it_is(lead: User, vendor_org: Organisation) -> None:
+    from kyocho.vendors import actions
+
+    registration = actions.import_developer(actions.clean_developer(EXISTING), actor=lead, organisation=vendor_org)
+    assert (registration.organisation, registration.status) == (vendor_org, "listed")
+    assert AuditEvent.objects.latest("seq").name == "vendors:registration:imported"
+
+
+def test_an_organisation_is_registered_once_and_only_a_developer(
+    lead: User, vendor_org: Organisation, partner_org: Organisation
+) -> None:
+    from kyocho.core.errors import Conflict
+    from kyocho.vendors import actions
+
+    developer = actions.clean_developer(EXISTING)
+    actions.import_developer(developer, actor=None, organisation=vendor_org)
+    with pytest.raises(Conflict):
+        actions.import_developer(developer, actor=lead, organisation=vendor_org)
+    with pytest.raises(InvalidInput) as refusal:
+        actions.import_developer(developer, actor=lead, organisation=partner_org)
+    assert refusal.value.field == "organisation"
+    assert Registration.objects.count() == 1

@@ -12,27 +12,28 @@ from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import Role
 from kyocho.audit.models import AuditEvent
 from kyocho.conftest import make_member
-from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.scheduler import JOBS
 from kyocho.messaging.models import OutboundEmail
-from kyocho.vendors import key_actions
+from kyocho.vendors import actions, key_actions
 from kyocho.vendors.key_queries import keys_of, usable_keys
-from kyocho.vendors.models import Contact, PublicKey, Registration
+from kyocho.vendors.models import PublicKey, Registration
 from kyocho.vendors.tests.gpgkeys import MadeKeys, gpg_keys
-from kyocho.vendors.workflow import RegistrationStatus, RegistrationType
 
 __all__ = ["gpg_keys"]  # the session fixture, imported so pytest finds it
 
 
 def register(organisation: Organisation, *contact_emails: str) -> Registration:
-    # Stand-in until vendors.actions (registration) is merged: the registry's own actions create these.
-    registration = Registration.objects.create(
-        organisation=organisation, registration_type=RegistrationType.GENERAL, applied_at=now()
+    """The existing developer listed through the registry's import action; the first contact is the
+    person responsible."""
+    contacts = [
+        {"name": email.split("@")[0], "email": email, "responsible": n == 0, "language": "en"}
+        for n, email in enumerate(contact_emails)
+    ]
+    developer = actions.clean_developer(
+        {"name": organisation.name, "registration_type": "general", "contacts": contacts}
     )
-    for email in contact_emails:
-        Contact.objects.create(registration=registration, name=email.split("@")[0], email=email, language="en")
-    return registration
+    return actions.import_developer(developer, actor=None, organisation=organisation)
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_the_same_key_again_updates_the_stored_copy(
 def test_keys_cannot_be_added_to_a_closed_registration(
     registration: Registration, vendor_admin: User, gpg_keys: MadeKeys
 ) -> None:
-    Registration.objects.filter(pk=registration.pk).update(status=RegistrationStatus.WITHDRAWN)
+    actions.withdraw_registration(registration.pk, actor=vendor_admin)
     with pytest.raises(Conflict):
         key_actions.add_public_key(registration.pk, armored=gpg_keys.rsa, actor=vendor_admin)
 
@@ -158,8 +159,12 @@ def test_a_key_naming_no_contact_waits_for_a_coordinator(
     assert events("vendors:key:accepted_without_matching_uid")[0].actor == coordinator
 
 
-def test_a_contact_added_later_makes_the_key_usable(stranger_key: PublicKey, registration: Registration) -> None:
-    Contact.objects.create(registration=registration, name="Someone", email="Someone@Elsewhere.example")
+def test_a_contact_added_later_makes_the_key_usable(
+    stranger_key: PublicKey, registration: Registration, coordinator: User
+) -> None:
+    actions.add_contact(
+        registration.pk, fields={"name": "Someone", "email": "Someone@Elsewhere.example"}, actor=coordinator
+    )
     assert list(usable_keys(registration)) == [stranger_key]
 
 
@@ -251,7 +256,7 @@ def test_expiring_key_is_warned_about_once(rsa_key: PublicKey, coordinator: User
     assert rsa_key.expires_at is not None
     at = rsa_key.expires_at - dt.timedelta(days=10)
     assert key_actions.warn_expiring_keys(at) == 1
-    assert sent("vendors:key_expiring") == ["PSIRT@vendor.example", "security@vendor.example"]
+    assert sent("vendors:key_expiring") == ["psirt@vendor.example", "security@vendor.example"]  # as cleaned
     assert sent("vendors:key_expiring_staff") == sorted([coordinator.email, lead.email])
     body = OutboundEmail.objects.filter(purpose="vendors:key_expiring").first()
     assert body is not None and rsa_key.fingerprint in body.body

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kyocho.accounts.roles import OrganisationKind
-from kyocho.conftest import make_organisation
 from kyocho.core.errors import InvalidInput, PermissionDenied
 from kyocho.vendors import products
 from kyocho.vendors.matching import CPE, KEYWORD, SBOM, find_candidates
@@ -14,13 +12,13 @@ from kyocho.vendors.workflow import RegistrationStatus
 
 
 @pytest.fixture
-def registration(vendor_org):
-    return registered(vendor_org, keywords=["Router", "OpenSSL"])
+def registration(vendor_member):
+    return registered(vendor_member, name="Vendor A", keywords=["Router", "OpenSSL"])
 
 
 @pytest.fixture
-def other_registration(other_vendor_org):
-    return registered(other_vendor_org, keywords=["camera"])
+def other_registration(other_vendor_member):
+    return registered(other_vendor_member, name="Vendor B", keywords=["camera"])
 
 
 def names(candidates):
@@ -69,9 +67,9 @@ def test_a_component_matches_when_its_version_is_inside_the_range(
 
 def test_the_purl_is_normalised_before_the_lookup(registration, vendor_member, coordinator):
     product_with_sbom(registration, vendor_member, ("pkg:pypi/django", "4.2.1"))
-    assert names(find_candidates(coordinator, purl="pkg:PyPI/Django@4.2.1")) == ["Example Vendor A"]
+    assert names(find_candidates(coordinator, purl="pkg:PyPI/Django@4.2.1")) == ["Vendor A"]
     assert find_candidates(coordinator, purl="pkg:pypi/django@4.2.2") == []
-    assert names(find_candidates(coordinator, purl="pkg:pypi/django")) == ["Example Vendor A"]  # every version
+    assert names(find_candidates(coordinator, purl="pkg:pypi/django")) == ["Vendor A"]  # every version
 
 
 def test_only_current_sboms_count(registration, vendor_member, coordinator):
@@ -153,9 +151,9 @@ def test_cpe_matches_vendor_and_product_with_version_wildcards(
 
 def test_keywords_match_case_insensitively(registration, other_registration, coordinator):
     found = find_candidates(coordinator, keywords="openssl, CAMERA, nothing")
-    assert names(found) == ["Example Vendor A", "Example Vendor B"]
+    assert names(found) == ["Vendor A", "Vendor B"]
     assert [(e.kind, e.keyword) for e in found[0].evidence] == [(KEYWORD, "OpenSSL")]
-    assert find_candidates(coordinator, keywords=["router"])[0].organisation == "Example Vendor A"
+    assert find_candidates(coordinator, keywords=["router"])[0].organisation == "Vendor A"
 
 
 def test_ranking_puts_sbom_before_cpe_before_keywords_then_more_evidence_first(
@@ -166,8 +164,8 @@ def test_ranking_puts_sbom_before_cpe_before_keywords_then_more_evidence_first(
     products.add_product(
         other_registration.pk, name="Cam", cpe="cpe:2.3:a:lodash:lodash:*:*:*:*:*:*:*:*", actor=other_vendor_member
     )
-    registered(make_organisation("Vendor C", OrganisationKind.PRODUCT_DEVELOPER), keywords=["lodash", "camera"])
-    registered(make_organisation("Vendor D", OrganisationKind.PRODUCT_DEVELOPER), keywords=["lodash"])
+    registered(name="Vendor C", keywords=["lodash", "camera"])
+    registered(name="Vendor D", keywords=["lodash"])
     found = find_candidates(
         coordinator,
         purl="pkg:npm/lodash",
@@ -175,16 +173,14 @@ def test_ranking_puts_sbom_before_cpe_before_keywords_then_more_evidence_first(
         cpe="cpe:2.3:a:lodash:lodash:4.17.20:*:*:*:*:*:*:*",
         keywords="lodash, camera",
     )
-    assert names(found) == ["Example Vendor A", "Example Vendor B", "Vendor C", "Vendor D"]
+    assert names(found) == ["Vendor A", "Vendor B", "Vendor C", "Vendor D"]
     assert [c.strongest for c in found] == [SBOM, CPE, KEYWORD, KEYWORD]
     assert [len(c.evidence) for c in found] == [1, 2, 2, 1]
 
 
 def test_rejected_and_withdrawn_developers_are_not_proposed(coordinator):
     for status in (RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN):
-        registered(
-            make_organisation(f"Gone {status}", OrganisationKind.PRODUCT_DEVELOPER), keywords=["router"], status=status
-        )
+        registered(name=f"Gone {status}", keywords=["router"], status=status)
     assert find_candidates(coordinator, keywords="router") == []
 
 
@@ -197,7 +193,7 @@ def test_only_staff_may_look_for_candidates(registration, who, request):
 
 
 def test_intake_staff_may_look_too(registration, intake_staff):
-    assert names(find_candidates(intake_staff, keywords="router")) == ["Example Vendor A"]
+    assert names(find_candidates(intake_staff, keywords="router")) == ["Vendor A"]
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ def case(coordinator):
 
 
 @pytest.fixture
-def candidate(vendor_org, vendor_member):
-    registration = registered(vendor_org, keywords=["router"])
+def candidate(vendor_member):
+    registration = registered(vendor_member, name="Vendor A", keywords=["router"])
     product_with_sbom(registration, vendor_member, ("pkg:npm/lodash", "4.17.20"), name="Router UI", version="2.1")
-    return vendor_org
+    return registration.organisation
 
 
 QUERY = {"purl": "pkg:npm/lodash", "vers": "vers:npm/<4.17.21"}
@@ -35,7 +35,7 @@ def test_the_case_page_shows_the_search_form(client_for, coordinator, case):
 def test_the_panel_lists_candidates_with_their_evidence(client_for, coordinator, case, candidate):
     html = panel_html(client_for(coordinator), case, QUERY)
     assert "<html" not in html  # a partial for htmx
-    assert "Example Vendor A" in html
+    assert "Vendor A" in html
     assert "SBOM of Router UI 2.1: pkg:npm/lodash@4.17.20" in html
     assert "Add as identified" in html
 
@@ -43,7 +43,7 @@ def test_the_panel_lists_candidates_with_their_evidence(client_for, coordinator,
 def test_without_htmx_the_panel_is_a_whole_page(client_for, coordinator, case, candidate):
     html = client_for(coordinator).get(f"/staff/cases/{case.reference}/candidates/", QUERY).content.decode()
     assert "<html" in html
-    assert "Example Vendor A" in html
+    assert "Vendor A" in html
 
 
 def panel_html(client, case, query):
@@ -69,7 +69,7 @@ def test_one_click_adds_the_developer_as_identified(client_for, coordinator, cas
     participation = Participation.objects.get(case=case)
     assert (participation.organisation_id, participation.status) == (candidate.pk, "identified")
     assert AuditEvent.objects.latest("seq").name == "case:participant:identified"
-    assert "Example Vendor A was added to the case as identified." in html
+    assert "Vendor A was added to the case as identified." in html
     assert "In the case" in html
     again = client.post(url, {"organisation_id": candidate.pk, **QUERY}, HTTP_HX_REQUEST="true").content.decode()
     assert "already in the case" in again
@@ -96,7 +96,7 @@ def test_the_panel_is_404_for_everyone_but_staff(client_for, case, candidate, wh
 def test_the_api_lists_candidates(coordinator, case, candidate):
     response = token_client(coordinator).get(f"/api/v1/cases/{case.pk}/candidates", QUERY)
     [found] = json_of(response)
-    assert (found["organisation"], found["strongest"], found["in_case"]) == ("Example Vendor A", "sbom", False)
+    assert (found["organisation"], found["strongest"], found["in_case"]) == ("Vendor A", "sbom", False)
     [evidence] = found["evidence"]
     assert (evidence["product"], evidence["product_version"], evidence["component_version"]) == (
         "Router UI",

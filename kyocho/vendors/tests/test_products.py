@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from kyocho.accounts.roles import Role
 from kyocho.audit.models import AuditEvent
-from kyocho.core.errors import InvalidInput, NotFound
-from kyocho.vendors import products
-from kyocho.vendors.models import Product, Sbom, SbomComponent
+from kyocho.conftest import make_member
+from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kyocho.vendors import actions, products
+from kyocho.vendors.models import Product, Registration, Sbom, SbomComponent
 from kyocho.vendors.tests.registry_helpers import cyclonedx, fixture_bytes, registered
 
 CPE = "cpe:2.3:a:vendor-a:router_firmware:2.0:*:*:*:*:*:*:*"
 
 
 @pytest.fixture
-def registration(vendor_org):
-    return registered(vendor_org)
+def registration(vendor_member):
+    """``vendor_member`` applies for the developer, so is its vendor admin."""
+    return registered(vendor_member)
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def last_event():
 def test_a_developer_member_adds_a_product_and_it_is_audited(product, vendor_member):
     assert (product.name, product.versions, product.cpe, product.purl) == ("Router", "1.x, 2.x", CPE, "pkg:npm/router")
     event = last_event()
-    assert (event.name, event.actor_id, event.data["name"]) == ("vendor:product:added", vendor_member.pk, "Router")
+    assert (event.name, event.actor_id, event.data["name"]) == ("vendors:product:added", vendor_member.pk, "Router")
 
 
 def test_a_coordinator_may_add_a_product_for_a_developer(registration, coordinator):
@@ -55,6 +58,29 @@ def test_anyone_else_is_told_the_developer_does_not_exist(registration, product,
     assert AuditEvent.objects.count() == before
     assert Product.objects.get().name == "Router"
     assert not Sbom.objects.exists()
+
+
+def test_a_member_of_the_developer_sees_but_may_not_change(registration, product):
+    member = make_member("member@router.example", registration.organisation, Role.VENDOR_MEMBER)
+    with pytest.raises(PermissionDenied):
+        products.add_product(registration.pk, name="Camera", actor=member)
+    with pytest.raises(PermissionDenied):
+        products.update_product(product.pk, name="Renamed", actor=member)
+    with pytest.raises(PermissionDenied):
+        products.upload_sbom(product.pk, product_version="1.0", data=fixture_bytes("spdx-2.3.json"), actor=member)
+    assert Product.objects.get().name == "Router"
+
+
+def test_a_withdrawn_developer_changes_no_more(registration, product, vendor_member):
+    actions.withdraw_registration(registration.pk, actor=vendor_member)
+    with pytest.raises(Conflict):
+        products.update_product(product.pk, name="Renamed", actor=vendor_member)
+    with pytest.raises(Conflict):
+        products.remove_product(product.pk, actor=vendor_member)
+    with pytest.raises(Conflict):
+        products.upload_sbom(
+            product.pk, product_version="1.0", data=fixture_bytes("spdx-2.3.json"), actor=vendor_member
+        )
 
 
 def test_unknown_ids_are_not_found(vendor_member):
@@ -86,7 +112,7 @@ def test_update_changes_only_what_is_given_and_audits_the_difference(product, ve
     product.refresh_from_db()
     assert (product.name, product.cpe, product.purl) == ("Router", CPE, "pkg:pypi/router-tool")
     event = last_event()
-    assert event.name == "vendor:product:updated"
+    assert event.name == "vendors:product:updated"
     assert event.data == {"purl": {"from": "pkg:npm/router", "to": "pkg:pypi/router-tool"}}
 
 
@@ -110,7 +136,7 @@ def test_removing_a_product_removes_its_sboms_and_is_audited(product, vendor_mem
     assert not Product.objects.exists()
     assert not SbomComponent.objects.exists()
     event = last_event()
-    assert (event.name, event.data["name"]) == ("vendor:product:removed", "Router")
+    assert (event.name, event.data["name"]) == ("vendors:product:removed", "Router")
 
 
 def test_an_sbom_upload_stores_its_components_and_is_audited(product, vendor_member):
@@ -127,7 +153,7 @@ def test_an_sbom_upload_stores_its_components_and_is_audited(product, vendor_mem
     assert ("pkg:npm/lodash", "4.17.20", "lodash") in stored
     assert ("", "1.0", "in-house-helper") in stored
     event = last_event()
-    assert (event.name, event.data["sbom"], event.data["components"]) == ("vendor:sbom:uploaded", sbom.pk, 5)
+    assert (event.name, event.data["sbom"], event.data["components"]) == ("vendors:sbom:uploaded", sbom.pk, 5)
 
 
 def test_a_new_sbom_for_the_same_version_keeps_the_old_one_as_history(product, vendor_member):
@@ -188,13 +214,15 @@ def test_the_product_version_is_required(product, vendor_member):
 
 def test_the_demo_gives_registered_developers_a_product_with_an_sbom_once(db):
     from kyocho import demo
-    from kyocho.accounts.models import Organisation
+    from kyocho.vendors.workflow import RegistrationStatus
 
     demo.seed()
-    assert not Product.objects.exists()  # nobody registered yet
-    for developer in Organisation.objects.filter(name__endswith="(demo)", kind="product_developer"):
-        registered(developer)
+    listed = Registration.objects.filter(organisation__name__endswith="(demo)", status=RegistrationStatus.LISTED)
+    assert sorted(r.organisation.name for r in listed) == ["Example Router Co. (demo)", "Sample Firmware Inc. (demo)"]
+    before = (Product.objects.count(), Sbom.objects.count(), SbomComponent.objects.count())
+    for registration in listed:
+        [console] = registration.products.filter(purl="pkg:npm/demo-console")
+        assert console.sboms.filter(current=True).count() == 1
     demo.seed()
-    demo.seed()
-    assert Product.objects.count() == 2
+    assert (Product.objects.count(), Sbom.objects.count(), SbomComponent.objects.count()) == before
     assert sorted(SbomComponent.objects.values_list("version", flat=True)) == ["4.17.20", "4.17.21"]

@@ -8,7 +8,7 @@ from kyocho.accounts.models import User
 from kyocho.accounts.roles import Role
 from kyocho.conftest import make_member
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from kyocho.vendors import actions, queries
+from kyocho.vendors import actions, products, queries
 from kyocho.vendors.models import Registration
 from kyocho.vendors.tests.helpers import audit_names, listed, reload
 
@@ -94,13 +94,11 @@ def test_contact_addresses_are_unique_and_valid(registration: Registration, admi
 
 
 def test_products_added_and_removed(registration: Registration, admin: User) -> None:
-    product = actions.add_product(
-        registration.pk, fields={"name": "Cam", "purl": "pkg:pypi/Sample-Cam", "cpe": ""}, actor=admin
-    )
+    product = products.add_product(registration.pk, name="Cam", purl="pkg:pypi/Sample-Cam", cpe="", actor=admin)
     assert product.purl == "pkg:pypi/sample-cam"  # canonical purl: pypi names are lower case
     with pytest.raises(InvalidInput):
-        actions.add_product(registration.pk, fields={"name": "Cam", "cpe": "cpe:2.3:x:a:b"}, actor=admin)
-    actions.remove_product(product.pk, actor=admin)
+        products.add_product(registration.pk, name="Cam", cpe="cpe:2.3:x:a:b", actor=admin)
+    products.remove_product(product.pk, actor=admin)
     assert audit_names(registration)[-2:] == ["vendors:product:added", "vendors:product:removed"]
 
 
@@ -128,8 +126,8 @@ def test_developer_a_can_neither_see_nor_change_developer_b(
         lambda: actions.add_contact(theirs.pk, fields={"name": "X", "email": "x@x.example"}, actor=admin),
         lambda: actions.update_contact(contact.pk, fields={"name": "X", "email": "x@x.example"}, actor=admin),
         lambda: actions.remove_contact(contact.pk, actor=admin),
-        lambda: actions.add_product(theirs.pk, fields={"name": "X"}, actor=admin),
-        lambda: actions.remove_product(product.pk, actor=admin),
+        lambda: products.add_product(theirs.pk, name="X", actor=admin),
+        lambda: products.remove_product(product.pk, actor=admin),
         lambda: actions.withdraw_registration(theirs.pk, actor=admin),
         lambda: actions.accept_terms(theirs.pk, terms_version="2026-01", actor=admin),
     ):
@@ -140,7 +138,7 @@ def test_developer_a_can_neither_see_nor_change_developer_b(
 def test_withdrawn_registration_cannot_be_edited(registration: Registration, admin: User) -> None:
     actions.withdraw_registration(registration.pk, actor=admin)
     with pytest.raises(Conflict):
-        actions.add_product(registration.pk, fields={"name": "X"}, actor=admin)
+        products.add_product(registration.pk, name="X", actor=admin)
 
 
 def test_public_list_shows_only_listed_developers_that_agreed(

@@ -55,7 +55,7 @@ def test_registration_form_shows_domain_errors_by_the_field(client_for: Any, lea
     publish_terms(lead)
     response = client_for(None).post("/developers/register/", {**FORM, "products": "Cam | | cpe:bad |"})
     assert response.status_code == 200
-    assert b"CPE 2.3 formatted string" in response.content
+    assert b"is not a CPE 2.3 name" in response.content
     assert not Registration.objects.exists()
 
 
