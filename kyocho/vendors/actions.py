@@ -30,7 +30,7 @@ from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
 from kyocho.messaging.actions import enqueue_from_template
 from kyocho.vendors import queries
-from kyocho.vendors.models import Contact, Product, PublicKey, Registration, TermsAcceptance, TermsVersion
+from kyocho.vendors.models import Contact, Product, Registration, TermsAcceptance, TermsVersion
 from kyocho.vendors.validation import (
     ContactInput,
     ProductInput,
@@ -49,7 +49,6 @@ from kyocho.vendors.workflow import REGISTRATION, RegistrationStatus
 CLOSED = frozenset({RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN})
 REASON_LIMIT = 5_000
 TERMS_TEXT_LIMIT = 200_000
-KEY_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,6 @@ def apply_for_registration(
     the current one. Without a signed-in ``actor`` an account is made for ``applicant_email``."""
     developer = clean_developer(fields)
     armored_key = str(fields.get("public_key") or "").strip()
-    key_facts = _checked_key(armored_key) if armored_key else None
     signed_in = actor if getattr(actor, "is_authenticated", False) else None
     if signed_in is not None and permissions.is_staff_member(signed_in):
         raise InvalidInput(_("Coordinator accounts cannot apply as a developer; sign out first."))
@@ -111,8 +109,8 @@ def apply_for_registration(
         accounts.add_member(organisation.pk, user_id=applicant.pk, role=Role.VENDOR_ADMIN, actor=None)
         permissions.forget_memberships(applicant)  # the signed-in user object cached its roles above
         registration = _create_registration(organisation, developer, applicant=applicant)
-        if key_facts is not None:
-            _store_key(registration, armored_key, key_facts)
+        if armored_key:
+            _add_key_of_application(registration, armored_key, applicant)
         _accept(registration, terms, applicant)
         record(
             "vendors:registration:applied",
@@ -247,34 +245,17 @@ def _notify_applicant(registration: Registration, template: str, *, actor: Any, 
     )
 
 
-# OpenPGP keys: checked by ``vendors.keys`` (written alongside); until it exists no key is taken.
+# OpenPGP keys: an applicant's key goes through the same action as any later key.
 
 
-def _checked_key(armored: str) -> Any:
-    """Facts about an acceptable key: ``fingerprint``, ``user_ids``, ``algorithm``, ``created_at``,
-    ``expires_at``. ``vendors.keys.validate_public_key`` raises InvalidInput for an unusable key."""
-    if len(armored) > KEY_LIMIT:
-        raise InvalidInput(_("This key is too large."), field="public_key")
+def _add_key_of_application(registration: Registration, armored: str, applicant: Any) -> None:
+    from kyocho.vendors.key_actions import add_public_key
+
     try:
-        from kyocho.vendors.keys import validate_public_key  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as error:
-        raise InvalidInput(
-            _("OpenPGP keys cannot be checked on this installation yet; add your key after registration."),
-            field="public_key",
-        ) from error
-    return validate_public_key(armored)
-
-
-def _store_key(registration: Registration, armored: str, facts: Any) -> PublicKey:
-    return PublicKey.objects.create(
-        registration=registration,
-        fingerprint=facts.fingerprint,
-        armored=armored,
-        user_ids=list(facts.user_ids),
-        algorithm=getattr(facts, "algorithm", ""),
-        created_at=facts.created_at,
-        expires_at=getattr(facts, "expires_at", None),
-    )
+        add_public_key(registration.pk, armored=armored, actor=applicant)
+    except InvalidInput as error:
+        error.field = "public_key"  # the application form's name for the key
+        raise
 
 
 # Terms versions.

@@ -9,9 +9,11 @@ import pytest
 from kyocho.accounts import permissions
 from kyocho.accounts.models import User
 from kyocho.accounts.roles import Role
+from kyocho.audit.models import AuditEvent
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
 from kyocho.vendors import actions, queries
 from kyocho.vendors.models import Contact, Product, Registration, TermsAcceptance
+from kyocho.vendors.tests.gpgkeys import MadeKeys
 from kyocho.vendors.tests.helpers import (
     TERMS,
     apply,
@@ -126,33 +128,20 @@ def test_same_developer_name_twice_is_a_conflict(terms: Any) -> None:
         apply(email="someone-else@sample.example")
 
 
-def test_public_key_without_checker_is_refused(terms: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "kyocho.vendors.keys", None)  # "not importable"
+def test_an_unusable_key_refuses_the_whole_application(terms: Any, gpg_keys: MadeKeys) -> None:
     with pytest.raises(InvalidInput) as error:
-        apply(public_key="-----BEGIN PGP PUBLIC KEY BLOCK-----\n...")
+        apply(public_key=gpg_keys.sign_only)
     assert error.value.field == "public_key"
+    assert not Registration.objects.exists()
+    assert not User.objects.filter(email="applicant@sample.example").exists()
 
 
-def test_public_key_is_stored_with_the_checkers_facts(terms: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import datetime as dt
-    import sys
-    import types
-
-    facts = types.SimpleNamespace(
-        fingerprint="A" * 40,
-        user_ids=["PSIRT <psirt@sample.example>"],
-        algorithm="ed25519",
-        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        expires_at=None,
-    )
-    fake = types.ModuleType("kyocho.vendors.keys")
-    fake.validate_public_key = lambda armored: facts  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kyocho.vendors.keys", fake)
-    registration = apply(public_key="-----BEGIN PGP PUBLIC KEY BLOCK-----\n...")
+def test_the_applicants_key_is_checked_by_gpg_and_stored_by_the_key_action(terms: Any, gpg_keys: MadeKeys) -> None:
+    registration = apply(public_key=gpg_keys.ed25519)
     key = registration.keys.get()
-    assert (key.fingerprint, key.user_ids) == ("A" * 40, ["PSIRT <psirt@sample.example>"])
+    assert key.fingerprint == gpg_keys.ed25519_fingerprint
+    assert key.user_ids == [{"name": "Ed Developer", "email": "security@vendor.example"}]
+    assert AuditEvent.objects.filter(name="vendors:key:added", subject_id=str(key.pk)).exists()
 
 
 # Review.
