@@ -15,16 +15,38 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kyocho.core.errors import DomainError, NotFound
+from kyocho.public.registry_views import run_posted_change
 from kyocho.public.web import not_found_as_404
 from kyocho.vendors import actions, key_actions
 from kyocho.vendors.key_queries import visible_registration
-from kyocho.vendors.key_web import key_of, posted_text, run_key_change
+from kyocho.vendors.key_web import key_of, posted_text
 from kyocho.vendors.models import Registration
 from kyocho.vendors.securitytxt import SignatureStatus, prefill_from_security_txt
 
+# POST "action" → (what it does, what the person is told), as in ``registry_views``.
 KEY_CHANGES = {
-    "revoke": (key_actions.revoke_public_key, gettext_lazy("The key was revoked; it will not be used again.")),
-    "remove": (key_actions.remove_public_key, gettext_lazy("The key was removed.")),
+    "revoke": (
+        lambda key, data, actor: key_actions.revoke_public_key(key.pk, actor=actor),
+        gettext_lazy("The key was revoked; it will not be used again."),
+    ),
+    "remove": (
+        lambda key, data, actor: key_actions.remove_public_key(key.pk, actor=actor),
+        gettext_lazy("The key was removed."),
+    ),
+}
+SECURITY_TXT_CHANGES = {
+    "add_contact": (
+        lambda registration, data, actor: actions.add_contact(
+            registration.pk,
+            fields={
+                "name": data.get("email", "").split("@")[0],
+                "email": data.get("email"),
+                "language": data.get("language") or "ja",
+            },
+            actor=actor,
+        ),
+        gettext_lazy("The address was added as a contact."),
+    ),
 }
 
 
@@ -58,13 +80,9 @@ def add_key(request: HttpRequest, registration_id: int) -> HttpResponse:
 @login_required
 @not_found_as_404
 @require_POST
-def key_change(request: HttpRequest, registration_id: int, key_id: int, change: str) -> HttpResponse:
+def key_change(request: HttpRequest, registration_id: int, key_id: int) -> HttpResponse:
     registration = visible_registration(request.user, registration_id)
-    key = key_of(request.user, registration.pk, key_id)
-    if change not in KEY_CHANGES:
-        raise NotFound()
-    function, done = KEY_CHANGES[change]
-    run_key_change(request, lambda: function(key.pk, actor=request.user), str(done))
+    run_posted_change(request, KEY_CHANGES, key_of(request.user, registration.pk, key_id))
     return _back_to(registration, "keys")
 
 
@@ -75,11 +93,8 @@ def security_txt(request: HttpRequest, registration_id: int) -> HttpResponse:
     """Read a pasted or uploaded security.txt (action "read"), or add one address it lists as a
     contact (action "add_contact")."""
     registration = visible_registration(request.user, registration_id)
-    if request.POST.get("action") == "add_contact":
-        email = request.POST.get("email", "")
-        fields = {"name": email.split("@")[0], "email": email, "language": request.LANGUAGE_CODE}
-        done = _("%(email)s was added as a contact.") % {"email": email}
-        run_key_change(request, lambda: actions.add_contact(registration.pk, fields=fields, actor=request.user), done)
+    if request.POST.get("action") in SECURITY_TXT_CHANGES:
+        run_posted_change(request, SECURITY_TXT_CHANGES, registration)
         return _back_to(registration, "contacts-heading")
     text = request.POST.get("text", "")
     known_keys = [key.armored for key in registration.keys.filter(revoked_at__isnull=True)]
@@ -88,8 +103,8 @@ def security_txt(request: HttpRequest, registration_id: int) -> HttpResponse:
         found = prefill_from_security_txt(text, known_keys=known_keys)
     except DomainError as error:
         return _refused(request, registration, securitytxt_error=error.message, securitytxt_text=text)
-    contacts = set(registration.contacts.values_list("email", flat=True))
-    new_emails = [email for email in found.emails if email.lower() not in {c.lower() for c in contacts}]
+    contacts = {email.lower() for email in registration.contacts.values_list("email", flat=True)}
+    new_emails = [email for email in found.emails if email.lower() not in contacts]
     context = {
         "registration": registration,
         "found": found,

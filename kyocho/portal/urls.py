@@ -11,6 +11,6 @@ urlpatterns = [
     path("registry/", registry_views.registry_home, name="registry"),
     path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
     path("registry/<int:registration_id>/keys/", key_views.add_key, name="add_key"),
-    path("registry/<int:registration_id>/keys/<int:key_id>/<slug:change>/", key_views.key_change, name="key_change"),
+    path("registry/<int:registration_id>/keys/<int:key_id>/", key_views.key_change, name="key"),
     path("registry/<int:registration_id>/security-txt/", key_views.security_txt, name="security_txt"),
 ]

@@ -16,6 +16,5 @@ urlpatterns = [
     path("registry/terms/", registry_views.terms, name="registry_terms"),
     path("registry/import/", registry_views.import_list, name="registry_import"),
     path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
-    path("registry/<int:registration_id>/keys/<int:key_id>/verify/", key_views.verify_key, name="verify_key"),
-    path("registry/<int:registration_id>/keys/<int:key_id>/accept/", key_views.accept_key, name="accept_key"),
+    path("registry/<int:registration_id>/keys/<int:key_id>/", key_views.key_check, name="key"),
 ]

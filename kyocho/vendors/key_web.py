@@ -1,15 +1,12 @@
-"""Shared pieces of the key and security.txt pages (portal and staff): the posted text, the key that
-belongs to the registration in the URL, and running a key change with its outcome as a message."""
+"""Shared pieces of the key and security.txt pages (portal and staff): the posted text, and the key that
+belongs to the registration in the URL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from kyocho.core.errors import DomainError, InvalidInput, NotFound
+from kyocho.core.errors import InvalidInput, NotFound
 from kyocho.vendors.key_queries import keys_of
 from kyocho.vendors.models import PublicKey
 
@@ -36,15 +33,3 @@ def key_of(actor: object, registration_id: int, key_id: int) -> PublicKey:
     if key is None:
         raise NotFound()
     return key
-
-
-def run_key_change(request: HttpRequest, change: Callable[[], object], done: str) -> None:
-    """Run ``change``; its refusal or ``done`` becomes a message on the next page. NotFound stays a 404."""
-    try:
-        change()
-    except NotFound:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)

@@ -116,12 +116,14 @@ def test_revoke_then_remove(client_for: Any, mine: Registration, gpg_keys: MadeK
     client = client_for(admin_of(mine))
     add_key(client, mine, gpg_keys.rsa)
     key = mine.keys.get()
-    html = client.post(f"/portal/registry/{mine.pk}/keys/{key.pk}/revoke/", follow=True).content.decode()
+    html = client.post(f"/portal/registry/{mine.pk}/keys/{key.pk}/", {"action": "revoke"}, follow=True).content.decode()
     assert "The key was revoked" in html and "Revoked" in html
     assert PublicKey.objects.get(pk=key.pk).revoked_at is not None
-    again = client.post(f"/portal/registry/{mine.pk}/keys/{key.pk}/revoke/", follow=True).content.decode()
+    again = client.post(
+        f"/portal/registry/{mine.pk}/keys/{key.pk}/", {"action": "revoke"}, follow=True
+    ).content.decode()
     assert "This key has been revoked." in again
-    client.post(f"/portal/registry/{mine.pk}/keys/{key.pk}/remove/")
+    client.post(f"/portal/registry/{mine.pk}/keys/{key.pk}/", {"action": "remove"})
     assert not mine.keys.exists()
     assert AuditEvent.objects.filter(name="vendors:key:removed").count() == 1
 
@@ -132,18 +134,20 @@ def test_another_developers_keys_are_404(
     their_key = key_actions.add_public_key(theirs.pk, armored=gpg_keys.rsa, actor=admin_of(theirs))
     client = client_for(admin_of(mine))
     assert add_key(client, theirs, gpg_keys.ed25519, follow=False).status_code == 404
-    assert client.post(f"/portal/registry/{theirs.pk}/keys/{their_key.pk}/remove/").status_code == 404
+    assert client.post(f"/portal/registry/{theirs.pk}/keys/{their_key.pk}/", {"action": "remove"}).status_code == 404
     # Their key's id under my registration's URL is just as unknown.
-    assert client.post(f"/portal/registry/{mine.pk}/keys/{their_key.pk}/revoke/").status_code == 404
+    assert client.post(f"/portal/registry/{mine.pk}/keys/{their_key.pk}/", {"action": "revoke"}).status_code == 404
     assert client.post(f"/portal/registry/{theirs.pk}/security-txt/", {"text": SECURITY_TXT}).status_code == 404
     assert PublicKey.objects.filter(pk=their_key.pk, revoked_at__isnull=True).exists()
     assert not theirs.keys.exclude(pk=their_key.pk).exists()
 
 
-def test_unknown_key_change_is_404(client_for: Any, mine: Registration, gpg_keys: MadeKeys) -> None:
+def test_unknown_key_change_is_refused(client_for: Any, mine: Registration, gpg_keys: MadeKeys) -> None:
     client = client_for(admin_of(mine))
     add_key(client, mine, gpg_keys.rsa)
-    assert client.post(f"/portal/registry/{mine.pk}/keys/{mine.keys.get().pk}/explode/").status_code == 404
+    url = f"/portal/registry/{mine.pk}/keys/{mine.keys.get().pk}/"
+    assert "Unknown request." in client.post(url, {"action": "explode"}, follow=True).content.decode()
+    assert mine.keys.get().revoked_at is None
 
 
 # ---- security.txt ----
@@ -202,10 +206,11 @@ def test_security_txt_signature_statuses(client_for: Any, mine: Registration, gp
 
 def test_found_address_is_added_as_a_contact(client_for: Any, mine: Registration) -> None:
     client = client_for(admin_of(mine))
-    data = {"action": "add_contact", "email": "new-psirt@sample.example"}
+    data = {"action": "add_contact", "email": "new-psirt@sample.example", "language": "en"}
     html = client.post(f"/portal/registry/{mine.pk}/security-txt/", data, follow=True).content.decode()
-    assert "new-psirt@sample.example was added as a contact." in html
-    assert mine.contacts.filter(email="new-psirt@sample.example").exists()
+    assert "The address was added as a contact." in html
+    assert mine.contacts.get(email="new-psirt@sample.example").language == "en"
+    assert AuditEvent.objects.filter(name="vendors:contact:added").exists()
     again = client.post(f"/portal/registry/{mine.pk}/security-txt/", data, follow=True).content.decode()
     assert "This address is already a contact." in again
 
@@ -225,12 +230,12 @@ def test_staff_page_lists_keys_with_the_checks(
     html = page_of(client_for(coordinator, language), mine, "staff")
     assert fingerprint_blocks(stranger_key.fingerprint) in html
     assert button in html
-    assert f"/staff/registry/{mine.pk}/keys/{stranger_key.pk}/accept/" in html
+    assert 'name="action" value="accept"' in html
 
 
 def verify(client: Any, key: PublicKey, fingerprint: str) -> str:
-    url = f"/staff/registry/{key.registration_id}/keys/{key.pk}/verify/"
-    return str(client.post(url, {"fingerprint": fingerprint}, follow=True).content.decode())
+    url = f"/staff/registry/{key.registration_id}/keys/{key.pk}/"
+    return str(client.post(url, {"action": "verify", "fingerprint": fingerprint}, follow=True).content.decode())
 
 
 def test_wrong_fingerprint_is_refused_with_a_message(
@@ -253,24 +258,24 @@ def test_fingerprint_read_out_in_blocks_is_recorded(
 def test_coordinator_accepts_a_key_without_a_matching_user_id(
     client_for: Any, coordinator: User, stranger_key: PublicKey
 ) -> None:
-    url = f"/staff/registry/{stranger_key.registration_id}/keys/{stranger_key.pk}/accept/"
-    html = client_for(coordinator).post(url, follow=True).content.decode()
+    url = f"/staff/registry/{stranger_key.registration_id}/keys/{stranger_key.pk}/"
+    html = client_for(coordinator).post(url, {"action": "accept"}, follow=True).content.decode()
     assert "The key was accepted for this developer." in html
     assert PublicKey.objects.get(pk=stranger_key.pk).accepted_without_matching_uid
-    again = client_for(coordinator).post(url, follow=True).content.decode()
+    again = client_for(coordinator).post(url, {"action": "accept"}, follow=True).content.decode()
     assert "This key has already been accepted." in again
     assert AuditEvent.objects.filter(name="vendors:key:accepted_without_matching_uid").count() == 1
 
 
 def test_key_checks_are_not_for_developers(client_for: Any, mine: Registration, stranger_key: PublicKey) -> None:
     client = client_for(admin_of(mine))
-    url = f"/staff/registry/{mine.pk}/keys/{stranger_key.pk}/verify/"
-    assert client.post(url, {"fingerprint": stranger_key.fingerprint}).status_code == 404
+    url = f"/staff/registry/{mine.pk}/keys/{stranger_key.pk}/"
+    assert client.post(url, {"action": "verify", "fingerprint": stranger_key.fingerprint}).status_code == 404
     assert PublicKey.objects.get(pk=stranger_key.pk).verified_at is None
 
 
 def test_staff_key_under_the_wrong_registration_is_404(
     client_for: Any, coordinator: User, theirs: Registration, stranger_key: PublicKey
 ) -> None:
-    url = f"/staff/registry/{theirs.pk}/keys/{stranger_key.pk}/accept/"
-    assert client_for(coordinator).post(url).status_code == 404
+    url = f"/staff/registry/{theirs.pk}/keys/{stranger_key.pk}/"
+    assert client_for(coordinator).post(url, {"action": "accept"}).status_code == 404
