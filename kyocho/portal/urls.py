@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kyocho.portal import registry_views, views
+from kyocho.portal import key_views, registry_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("registry/", registry_views.registry_home, name="registry"),
     path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
+    path("registry/<int:registration_id>/keys/", key_views.add_key, name="add_key"),
+    path("registry/<int:registration_id>/keys/<int:key_id>/", key_views.key_change, name="key"),
+    path("registry/<int:registration_id>/security-txt/", key_views.security_txt, name="security_txt"),
 ]

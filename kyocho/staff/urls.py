@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kyocho.staff import candidate_views, registry_views, triage_views, views
+from kyocho.staff import candidate_views, key_views, registry_views, triage_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("registry/terms/", registry_views.terms, name="registry_terms"),
     path("registry/import/", registry_views.import_list, name="registry_import"),
     path("registry/<int:registration_id>/", registry_views.registration_detail, name="registration"),
+    path("registry/<int:registration_id>/keys/<int:key_id>/", key_views.key_check, name="key"),
 ]
