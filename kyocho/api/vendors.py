@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
@@ -245,3 +245,36 @@ def add_product(request: HttpRequest, registration_id: int, body: ProductIn) -> 
 def remove_product(request: HttpRequest, product_id: int) -> Any:
     products.remove_product(product_id, actor=request.auth)  # type: ignore[attr-defined]
     return Status(204, None)
+
+
+class SbomOut(Schema):
+    id: int
+    product_version: str
+    format: str
+    spec_version: str
+    component_count: int
+    sha256: str
+    filename: str
+    uploaded_at: dt.datetime
+    current: bool = Field(description="False for an SBOM a later upload of the same version replaced")
+
+
+@router.get("/vendor-products/{product_id}/sboms", response=list[SbomOut], summary="A product's SBOMs")
+def list_sboms(request: HttpRequest, product_id: int) -> Any:
+    return list(queries.sboms(queries.product(product_id, request.auth)))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/vendor-products/{product_id}/sboms",
+    response={201: SbomOut},
+    summary="Upload the SBOM of a product version (CycloneDX or SPDX; replaces that version's current one)",
+)
+def upload_sbom(request: HttpRequest, product_id: int, product_version: Form[str], file: File[UploadedFile]) -> Any:
+    sbom = products.upload_sbom(
+        product_id,
+        product_version=product_version,
+        data=file.read(),
+        filename=file.name or "",
+        actor=request.auth,  # type: ignore[attr-defined]
+    )
+    return Status(201, sbom)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
-from kyocho.core.errors import NotFound
+from kyocho.core.errors import DomainError, NotFound
 from kyocho.public.registry_views import run_posted_change
 from kyocho.public.web import not_found_as_404
 from kyocho.vendors import actions, products, queries
@@ -34,6 +36,7 @@ CHANGES: dict[str, tuple[Change, Any]] = {
             r.pk,
             actor=actor,
             phone=data.get("phone", ""),
+            website=data.get("website", ""),
             keywords=data.get("keywords", ""),
             listed_publicly=data.get("listed_publicly") == "on",
         ),
@@ -42,26 +45,30 @@ CHANGES: dict[str, tuple[Change, Any]] = {
     "add_contact": (
         lambda r, data, actor: actions.add_contact(
             r.pk,
-            fields={
-                "name": data.get("name"),
-                "email": data.get("email"),
-                "phone": data.get("phone"),
-                "responsible": data.get("responsible") == "on",
-                "language": data.get("language") or "ja",
-            },
+            fields=_contact_fields(data),
             actor=actor,
         ),
         gettext_lazy("Contact added."),
+    ),
+    "update_contact": (
+        lambda r, data, actor: actions.update_contact(
+            _child_id(r.contacts, data), fields=_contact_fields(data), actor=actor
+        ),
+        gettext_lazy("Contact saved."),
     ),
     "remove_contact": (
         lambda r, data, actor: actions.remove_contact(_child_id(r.contacts, data), actor=actor),
         gettext_lazy("Contact removed."),
     ),
     "add_product": (
-        lambda r, data, actor: products.add_product(
-            r.pk, **{k: data.get(k, "") for k in ("name", "versions", "cpe", "purl")}, actor=actor
-        ),
+        lambda r, data, actor: products.add_product(r.pk, **_product_fields(data), actor=actor),
         gettext_lazy("Product added."),
+    ),
+    "update_product": (
+        lambda r, data, actor: products.update_product(
+            _child_id(r.products, data), **_product_fields(data), actor=actor
+        ),
+        gettext_lazy("Product saved."),
     ),
     "remove_product": (
         lambda r, data, actor: products.remove_product(_child_id(r.products, data), actor=actor),
@@ -72,6 +79,20 @@ CHANGES: dict[str, tuple[Change, Any]] = {
         gettext_lazy("The registration was withdrawn."),
     ),
 }
+
+
+def _contact_fields(data: Any) -> dict[str, Any]:
+    return {
+        "name": data.get("name"),
+        "email": data.get("email"),
+        "phone": data.get("phone"),
+        "responsible": data.get("responsible") == "on",
+        "language": data.get("language") or "ja",
+    }
+
+
+def _product_fields(data: Any) -> dict[str, str]:
+    return {field: data.get(field, "") for field in ("name", "versions", "cpe", "purl")}
 
 
 def _child_id(related: Any, data: Any) -> int:
@@ -95,17 +116,43 @@ def registry_home(request: HttpRequest) -> HttpResponse:
 @not_found_as_404
 def registration_detail(request: HttpRequest, registration_id: int) -> HttpResponse:
     registration = queries.registration(registration_id, request.user)
+    if request.method == "POST" and request.POST.get("action") == "upload_sbom":
+        return _upload_sbom(request, registration)
     if request.method == "POST":
         run_posted_change(request, CHANGES, registration)
         return redirect("portal:registration", registration.pk)
-    terms = queries.current_terms()
+    return _page(request, registration)
+
+
+def _page(request: HttpRequest, registration: Registration, status: int = 200, **extra: Any) -> HttpResponse:
     context = {
         "registration": registration,
         "contacts": registration.contacts.order_by("-responsible", "name"),
-        "products": registration.products.order_by("name"),
+        "products": queries.products_with_sboms(registration),
         "keys": registration.keys.order_by("-created_at"),
-        "terms": terms,
+        "terms": queries.current_terms(),
         "needs_terms": registration in queries.pending_terms_for(request.user),
         "keywords": "; ".join(registration.keywords),
+        **extra,
     }
-    return render(request, "portal/registration_detail.html", context)
+    return render(request, "portal/registration_detail.html", context, status=status)
+
+
+def _upload_sbom(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Store the posted SBOM; a refusal shows the page again with the message by the product's file field."""
+    product_id = _child_id(registration.products, request.POST)
+    upload = request.FILES.get("sbom")
+    try:
+        products.upload_sbom(
+            product_id,
+            product_version=request.POST.get("product_version", ""),
+            data=upload.read() if upload is not None else b"",
+            filename=(upload.name or "") if upload is not None else "",
+            actor=request.user,
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _page(request, registration, status=error.http_status, sbom_error=error.message, sbom_product=product_id)
+    messages.success(request, gettext("SBOM uploaded."))
+    return redirect(reverse("portal:registration", args=[registration.pk]) + f"#product-{product_id}")

@@ -92,7 +92,7 @@ def registration_detail(request: HttpRequest, registration_id: int) -> HttpRespo
     context = {
         "registration": registration,
         "contacts": registration.contacts.order_by("-responsible", "name"),
-        "products": registration.products.order_by("name"),
+        "products": queries.products_with_sboms(registration),
         "keys": registration.keys.order_by("-created_at"),
         "acceptances": registration.terms_acceptances.select_related("terms", "accepted_by"),
         "suspension": suspension_in_force(registration.organisation_id),

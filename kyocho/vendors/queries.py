@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from kyocho.accounts import permissions
 from kyocho.audit.models import AuditEvent
 from kyocho.core.errors import NotFound
-from kyocho.vendors.models import Registration, TermsAcceptance, TermsVersion
+from kyocho.vendors.models import Product, Registration, Sbom, TermsAcceptance, TermsVersion
 from kyocho.vendors.workflow import RegistrationStatus
 
 # Registry changes coordinators should notice: how to reach a developer changed.
@@ -25,6 +25,8 @@ REGISTRY_CHANGE_EVENTS = (
     "vendors:registration:updated",
     "vendors:registration:withdrawn",
 )
+# A product's SBOMs: newest version first, the current one before its history.
+SBOM_ORDER = ("-product_version", "-current", "-uploaded_at", "-pk")
 REVIEW_QUEUE = (RegistrationStatus.APPLIED, RegistrationStatus.NEEDS_INFO)
 
 
@@ -50,6 +52,24 @@ def registration(registration_id: int | str, actor: Any) -> Registration:
         return _visible(actor).get(pk=registration_id)
     except (Registration.DoesNotExist, ValueError, TypeError) as error:
         raise NotFound() from error
+
+
+def product(product_id: int | str, actor: Any) -> Product:
+    """A product of a registration the actor may see (else NotFound)."""
+    try:
+        return Product.objects.select_related("registration").get(pk=product_id, registration__in=_visible(actor))
+    except (Product.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFound() from error
+
+
+def sboms(product: Product) -> QuerySet[Sbom]:
+    return product.sboms.order_by(*SBOM_ORDER)
+
+
+def products_with_sboms(registration: Registration) -> list[Product]:
+    """The registration's products by name, each with its SBOMs as ``sbom_list``."""
+    ordered = Sbom.objects.order_by(*SBOM_ORDER)
+    return list(registration.products.order_by("name").prefetch_related(Prefetch("sboms", ordered, "sbom_list")))
 
 
 def registration_of_organisation(organisation_id: int, actor: Any) -> Registration:
