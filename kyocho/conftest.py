@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from kyocho.cases.models import Case
     from kyocho.intake.models import Report
 
+from kyocho.messaging.testing import smtp_server  # a real in-process SMTP server for any test that asks
+
+__all__ = ["smtp_server"]
+
 PASSWORD = "correct horse battery staple 42"
 
 
