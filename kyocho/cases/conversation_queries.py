@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
+from kyocho.accounts.roles import OrganisationKind
 from kyocho.cases import queries
 from kyocho.cases.models import Case, Message, Participation, ReadMark, Thread, ThreadKind
 from kyocho.cases.workflow import ParticipationStatus
@@ -72,8 +74,23 @@ def get_thread(actor: Any, thread_id: int | str) -> Thread:
 
 
 def threads_for(actor: Any, case: Case) -> QuerySet[Thread]:
+    """The actor's threads in the case, each annotated with ``unread`` (one query for the whole list)."""
     case = queries.get_case(actor, case.pk)
-    return visible_threads(actor).filter(case=case).select_related("organisation").order_by("pk")
+    return (
+        visible_threads(actor)
+        .filter(case=case)
+        .select_related("organisation")
+        .annotate(unread=Count("messages", filter=_unread_for(actor, thread="pk", prefix="messages__")))
+        .order_by("pk")
+    )
+
+
+def _unread_for(actor: Any, *, thread: str, prefix: str = "") -> Q:
+    """Messages by others after the actor's read mark of their thread (``thread`` names the thread's id
+    in the outer query, ``prefix`` the path from it to the messages)."""
+    mark = ReadMark.objects.filter(thread=OuterRef(thread), user=actor)
+    last_read = Coalesce(Subquery(mark.values("last_read_id")[:1]), Value(0))
+    return Q(**{f"{prefix}pk__gt": last_read}) & ~Q(**{f"{prefix}author": actor})
 
 
 def posting_organisation(actor: Any, thread: Thread) -> int | None:
@@ -88,6 +105,11 @@ def posting_organisation(actor: Any, thread: Thread) -> int | None:
     own = permissions.vendor_organisation_ids(actor) | permissions.partner_organisation_ids(actor)
     if thread.kind == ThreadKind.PRODUCT:
         own &= frozenset(thread.organisations.values_list("pk", flat=True))
+    else:  # all participants: the actor's organisation among the case's developers and partners
+        case = thread.case
+        own &= frozenset(case.participations.values_list("organisation_id", flat=True)) | frozenset(
+            case.partners.values_list("organisation_id", flat=True)
+        )
     return min(own) if own else None
 
 
@@ -109,7 +131,12 @@ def _hides_other_developers(actor: Any, thread: Thread) -> bool:
 
 def _author_label(message: Message, *, hide_others: bool, own_orgs: frozenset[int]) -> str:
     organisation = message.author_organisation
-    if organisation is not None and hide_others and organisation.pk not in own_orgs:
+    other_developer = (
+        organisation is not None
+        and organisation.kind == OrganisationKind.PRODUCT_DEVELOPER
+        and organisation.pk not in own_orgs
+    )
+    if hide_others and other_developer:
         return _("another developer")
     author = str(message.author) if message.author else _("a former user")
     return f"{author} ({organisation})" if organisation is not None else author
@@ -135,12 +162,7 @@ def messages(actor: Any, thread_id: int | str, *, before: int | None = None, lim
     ]
 
 
-def last_read_id(actor: Any, thread: Thread) -> int:
-    mark = ReadMark.objects.filter(thread=thread, user=actor).values_list("last_read_id", flat=True).first()
-    return mark or 0
-
-
 def unread_count(actor: Any, thread: Thread) -> int:
     """Messages by others after the actor's read mark."""
     thread = get_thread(actor, thread.pk)
-    return thread.messages.filter(pk__gt=last_read_id(actor, thread)).exclude(author=actor).count()
+    return thread.messages.filter(_unread_for(actor, thread="thread_id")).count()

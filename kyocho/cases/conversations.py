@@ -149,6 +149,3 @@ def mark_read(thread_id: int, *, actor: Any) -> None:
         newest = thread.messages.order_by("-pk").first()
         if newest is not None:
             _mark(thread, actor, newest)
-
-
-__all__ = ["MAX_BODY", "mark_read", "open_thread", "post_message", "set_participants_visible"]

@@ -252,6 +252,30 @@ def test_unread_counts_per_user(coordinator, lead, case, vendor_org, vendor_memb
     assert convo.unread_count(coordinator, thread) == 1
     conversations.post_message(thread.pk, body="Read", actor=vendor_member)
     assert convo.unread_count(vendor_member, thread) == 0
+    unread = [t.unread for t in convo.threads_for(coordinator, case)]  # type: ignore[attr-defined]
+    assert unread == [2]  # "Three" was the lead's
+
+
+def test_thread_list_counts_unread_in_one_query(
+    coordinator, case, vendor_org, vendor_member, django_assert_num_queries
+):
+    own = developer_thread(case, vendor_org, coordinator)
+    group = group_thread(case, coordinator)
+    for thread, count in [(own, 2), (group, 1)]:
+        for index in range(count):
+            conversations.post_message(thread.pk, body=f"m{index}", actor=coordinator)
+    conversations.mark_read(group.pk, actor=vendor_member)
+    conversations.post_message(group.pk, body="after", actor=coordinator)
+    with django_assert_num_queries(2):  # the case, the threads with their counts
+        counts = {t.pk: t.unread for t in convo.threads_for(vendor_member, case)}  # type: ignore[attr-defined]
+    assert counts == {own.pk: 2, group.pk: 1}
+
+
+def test_partners_are_named_to_developers_in_the_group_thread(coordinator, case, partner_org, partner, vendor_member):
+    cases.share_case_with_partner(case.pk, organisation_id=partner_org.pk, actor=coordinator)
+    thread = group_thread(case, coordinator)
+    conversations.post_message(thread.pk, body="JPCERT here", actor=partner)
+    assert partner_org.name in convo.messages(vendor_member, thread.pk)[0].author_label
 
 
 def test_pagination_newest_first(coordinator, case, vendor_org, vendor_member) -> None:
