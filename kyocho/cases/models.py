@@ -179,3 +179,79 @@ class Answer(models.Model):
                 name="answer_fixed_has_version",
             ),
         ]
+
+
+# --- Conversations (issue 5, item 6): threads per party, messages, per-user read marks.
+
+
+class ThreadKind(models.TextChoices):
+    DEVELOPER = "developer", _("Coordinators and one developer")
+    REPORTER = "reporter", _("Coordinators and the reporter")
+    PARTNER = "partner", _("Coordinators and one partner team")
+    ALL_PARTICIPANTS = "all_participants", _("All participants")
+    PRODUCT = "product", _("Product thread")
+
+
+class Thread(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="threads")
+    kind = models.CharField(max_length=20, choices=ThreadKind.choices)
+    # The one developer or partner team of a private thread; empty for the other kinds.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="case_threads"
+    )
+    # The developers of a product thread, chosen by the coordinator.
+    organisations = models.ManyToManyField(Organisation, blank=True, related_name="product_threads")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    # Group threads hide other developers' names until a coordinator opens the participant list.
+    participants_visible = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "organisation"],
+                condition=models.Q(kind__in=["developer", "partner"]),
+                name="thread_one_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=models.Q(kind__in=["reporter", "all_participants"]),
+                name="thread_one_per_case",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["developer", "partner"], organisation__isnull=False)
+                | (~models.Q(kind__in=["developer", "partner"]) & models.Q(organisation__isnull=True)),
+                name="thread_organisation_iff_private",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.kind} {self.title}".strip()
+
+
+class Message(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The developer or partner team the author wrote for; empty for coordinators and the reporter.
+    author_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()  # Markdown source, rendered only through core.text.render_markdown
+    posted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["thread", "-id"], name="message_thread_newest")]
+
+
+class ReadMark(models.Model):
+    """The last message a user has read in a thread; everything after it is unread."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_marks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="read_mark_unique")]

@@ -1,0 +1,151 @@
+"""The only writers of case conversations: threads, messages and read marks.
+
+Recipe (ARCHITECTURE.md): transaction → lock → permission → audit event → save. Who may not see a
+thread gets NotFound; PermissionDenied only goes to those who can see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kyocho.audit.actions import record
+from kyocho.cases import conversation_queries
+from kyocho.cases.actions import _as_id, _choice, _locked_case, _plain_text, require_coordinator_on_case
+from kyocho.cases.models import Case, Message, ReadMark, Thread, ThreadKind
+from kyocho.core.actions import lock, required_text
+from kyocho.core.clock import now
+from kyocho.core.errors import InvalidInput, NotFound
+
+MAX_BODY = 20_000
+MAX_TITLE = 200
+PRIVATE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER})
+# One thread per party: opening it again gives the existing thread back.
+SINGLE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER, ThreadKind.REPORTER, ThreadKind.ALL_PARTICIPANTS})
+
+
+def _audit(verb: str, thread: Thread, *, actor: Any, data: dict[str, Any] | None = None) -> None:
+    record(f"case:conversation:{verb}", actor=actor, subject=thread.case, data={"thread": thread.pk, **(data or {})})
+
+
+def _party_organisation(case: Case, kind: str, organisation_id: Any) -> int | None:
+    """The one developer (a participant) or partner team (sharing the case) of a private thread."""
+    if kind not in PRIVATE_KINDS:
+        if organisation_id is not None:
+            raise InvalidInput(_("Only developer and partner threads name an organisation."), field="organisation_id")
+        return None
+    if organisation_id is None:
+        raise InvalidInput(_("Choose the organisation of this thread."), field="organisation_id")
+    pk = _as_id(organisation_id, "organisation_id")
+    parties = case.participations if kind == ThreadKind.DEVELOPER else case.partners
+    if not parties.filter(organisation_id=pk).exists():
+        raise InvalidInput(_("This organisation does not take part in the case."), field="organisation_id")
+    return pk
+
+
+def _product_organisations(case: Case, kind: str, organisation_ids: Iterable[Any]) -> list[int]:
+    ids = sorted({_as_id(value, "organisation_ids") for value in organisation_ids})
+    if kind != ThreadKind.PRODUCT:
+        if ids:
+            raise InvalidInput(_("Only product threads have a list of developers."), field="organisation_ids")
+        return ids
+    if not ids:
+        raise InvalidInput(_("Choose at least one developer for this product thread."), field="organisation_ids")
+    if case.participations.filter(organisation_id__in=ids).count() != len(ids):
+        raise InvalidInput(_("Every organisation must be a developer in the case."), field="organisation_ids")
+    return ids
+
+
+def open_thread(
+    case_id: int,
+    *,
+    kind: str,
+    actor: Any,
+    organisation_id: int | None = None,
+    organisation_ids: Iterable[int] = (),
+    title: str = "",
+) -> Thread:
+    """A coordinator opens a thread. Developer, partner, reporter and all-participants threads exist once
+    per party: asking again returns the existing one. Product threads need a title and their developers."""
+    with _locked_case(case_id, actor=actor, require=require_coordinator_on_case) as case:
+        kind = _choice(kind, ThreadKind, "kind")
+        organisation = _party_organisation(case, kind, organisation_id)
+        members = _product_organisations(case, kind, organisation_ids)
+        title = _plain_text(title, "title", max_length=MAX_TITLE)
+        if kind == ThreadKind.PRODUCT:
+            title = required_text(title, "title", _("Title"), max_length=MAX_TITLE)
+        if kind in SINGLE_KINDS:
+            existing = case.threads.filter(kind=kind, organisation=organisation).first()
+            if existing is not None:
+                return existing
+        thread = Thread(case=case, kind=kind, organisation_id=organisation, title=title, created_at=now())
+        thread.created_by = actor
+        thread.save()
+        thread.organisations.set(members)
+        _audit("opened", thread, actor=actor, data={"kind": kind, "organisation": organisation, "members": members})
+    return thread
+
+
+def set_participants_visible(thread_id: int, *, visible: bool, actor: Any) -> Thread:
+    """A coordinator opens (or closes again) the participant list of a group thread to its developers."""
+    if not isinstance(visible, bool):
+        raise InvalidInput(_("Choose yes or no."), field="visible")
+    with transaction.atomic():
+        thread = _locked_visible_thread(thread_id, actor)
+        require_coordinator_on_case(thread.case, actor)
+        if thread.kind not in conversation_queries.GROUP_KINDS:
+            raise InvalidInput(_("Only group threads have a participant list."), field="thread_id")
+        thread.participants_visible = visible
+        _audit("participants_shown" if visible else "participants_hidden", thread, actor=actor)
+        thread.save(update_fields=["participants_visible"])
+    return thread
+
+
+def _locked_visible_thread(thread_id: Any, actor: Any) -> Thread:
+    """The thread locked for the transaction, or NotFound for anyone who does not belong to it."""
+    thread = conversation_queries.get_thread(actor, thread_id)
+    return lock(Thread, thread.pk)
+
+
+def post_message(thread_id: int, *, body: str, actor: Any) -> Message:
+    """Coordinators, and the members of the parties of the thread, write in it."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    body = required_text(body if isinstance(body, str) else None, "body", _("Message"), max_length=MAX_BODY)
+    with transaction.atomic():
+        thread = _locked_visible_thread(thread_id, actor)
+        message = Message(
+            thread=thread,
+            author=actor,
+            author_organisation_id=conversation_queries.posting_organisation(actor, thread),
+            body=body,
+            posted_at=now(),
+        )
+        message.save()
+        record(
+            "case:message:posted",
+            actor=actor,
+            subject=thread.case,
+            data={"thread": thread.pk, "message": message.pk},
+        )
+        _mark(thread, actor, message)
+    return message
+
+
+def _mark(thread: Thread, user: Any, message: Message) -> None:
+    ReadMark.objects.update_or_create(thread=thread, user=user, defaults={"last_read": message})
+
+
+def mark_read(thread_id: int, *, actor: Any) -> None:
+    """Everything in the thread so far counts as read by the actor. Not audited: reading changes no
+    shared state, and an event per page view would drown the case's history."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    with transaction.atomic():
+        thread = _locked_visible_thread(thread_id, actor)
+        newest = thread.messages.order_by("-pk").first()
+        if newest is not None:
+            _mark(thread, actor, newest)
