@@ -78,9 +78,15 @@ def sign_and_encrypt_mime(message: EmailMessage, *, recipient_armored_key: str) 
     if not isinstance(recipient_armored_key, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in recipient_armored_key:
         raise InvalidInput(_("The recipient's OpenPGP key is missing or not ASCII-armoured."), field="key")
     try:
-        recipient = pysequoia.Cert.from_bytes(recipient_armored_key.encode())
+        certs = pysequoia.Cert.split_bytes(recipient_armored_key.encode())
     except Exception as error:  # pysequoia raises plain Exceptions for unreadable keys
         raise InvalidInput(_("The recipient's OpenPGP key cannot be read."), field="key") from error
+    if len(certs) != 1:
+        # One message per recipient: a keyring here would let one contact's mail be read by another.
+        raise InvalidInput(
+            _("Give exactly one recipient key; each recipient gets a message of their own."), field="key"
+        )
+    recipient = certs[0]
     armored = pysequoia.encrypt(_inner_entity(message), recipients=[recipient], signer=_coordinator_signer())
     return _pgp_mime_envelope(message, armored.decode() if isinstance(armored, bytes) else armored)
 

@@ -135,6 +135,11 @@ def test_refuses_a_missing_recipient_key() -> None:
     assert refused.value.field == "key"
 
 
+def test_refuses_several_recipient_keys(developer: tuple[Path, str], stranger: tuple[Path, str]) -> None:
+    with pytest.raises(pgpmime.InvalidInput, match="exactly one"):
+        pgpmime.sign_and_encrypt_mime(plain_message(), recipient_armored_key=developer[1] + stranger[1])
+
+
 # --- what the developer sends ---------------------------------------------------------------------
 
 
