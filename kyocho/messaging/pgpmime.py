@@ -12,6 +12,7 @@ import copy
 import email
 import email.policy
 import functools
+import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from typing import Any, Literal
@@ -132,8 +133,32 @@ def open_message(raw: bytes, *, sender_keys: list[str]) -> OpenedMessage:
     status, fingerprint = _signature(result, allowed)
     if parsed.get_content_type() == "multipart/encrypted":
         inner = email.message_from_bytes(result.data, policy=email.policy.default)
+        if inner.get_content_type() == "multipart/signed" and status == "unsigned":
+            # RFC 3156 6.1: signed first (multipart/signed), then encrypted, as some clients do.
+            inner, status, fingerprint = _verify_multipart_signed(gpg, inner, result.data, allowed)
         return OpenedMessage(_plain_text(inner), status, fingerprint, _attachments(inner))
     return OpenedMessage(result.data.decode("utf-8", errors="replace"), status, fingerprint)
+
+
+def _verify_multipart_signed(
+    gpg: Any, signed: EmailMessage, raw: bytes, allowed: set[str]
+) -> tuple[EmailMessage, SignatureStatus, str]:
+    parts = signed.get_payload()
+    boundary = signed.get_boundary()
+    if not isinstance(parts, list) or len(parts) != 2 or not boundary:
+        raise UnreadableMessage(_("This signed message is not PGP/MIME (RFC 3156)."))
+    # The signature covers the first part exactly as sent (with CRLF line ends), not as re-serialised.
+    delimiter = b"--" + boundary.encode()
+    canonical = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    signed_bytes = canonical.split(delimiter + b"\r\n", 1)[1].split(b"\r\n" + delimiter, 1)[0]
+    with tempfile.NamedTemporaryFile(suffix=".asc") as signature_file:
+        signature_file.write(_part_bytes(parts[1]))
+        signature_file.flush()
+        verified = gpg.verify_data(signature_file.name, signed_bytes)
+    status, fingerprint = _signature(verified, allowed)
+    if not isinstance(parts[0], EmailMessage):
+        raise UnreadableMessage(_("This signed message is not PGP/MIME (RFC 3156)."))
+    return parts[0], status, fingerprint
 
 
 def _encrypted_payload(parsed: Message) -> str | None:

@@ -238,3 +238,29 @@ def test_plain_mail_is_passed_through_as_unsigned() -> None:
     message = plain_message()
     opened = pgpmime.open_message(message.as_bytes(), sender_keys=[])
     assert (opened.text.strip(), opened.signature) == (TEXT, "unsigned")
+
+
+def signed_then_encrypted(home: Path, text: str, *, tamper: bool = False) -> bytes:
+    """RFC 3156 6.1: a multipart/signed entity (detached signature), then encrypted as a whole."""
+    content = mime_body(text).encode()
+    signature = run_gpg(home, "--armor", "--detach-sign", data=content).stdout.decode()
+    sent_content = mime_body(text + " (changed)").encode() if tamper else content
+    entity = (
+        'Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="s1"\r\n'
+        f"\r\n--s1\r\n{sent_content.decode()}\r\n--s1\r\n"
+        "Content-Type: application/pgp-signature\r\n\r\n"
+        f"{signature}\r\n--s1--\r\n"
+    )
+    _key, coordinator = openpgp.coordinator_public_key()
+    encrypted = run_gpg(home, "--armor", "--encrypt", "--recipient", coordinator, data=entity.encode())
+    return as_pgp_mime(encrypted.stdout.decode())
+
+
+def test_opens_signed_then_encrypted(developer: tuple[Path, str]) -> None:
+    opened = pgpmime.open_message(signed_then_encrypted(developer[0], TEXT), sender_keys=[developer[1]])
+    assert (opened.text.strip(), opened.signature) == (TEXT, "verified")
+
+
+def test_signature_over_other_content_is_bad(developer: tuple[Path, str]) -> None:
+    raw = signed_then_encrypted(developer[0], TEXT, tamper=True)
+    assert pgpmime.open_message(raw, sender_keys=[developer[1]]).signature == "bad"
