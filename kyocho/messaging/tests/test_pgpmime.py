@@ -14,12 +14,9 @@ import pytest
 from django.test import override_settings
 
 from kyocho.messaging import openpgp, pgpmime
+from kyocho.messaging.gpgtesting import coordinator_data_dir, kill_agent
 
 TEXT = "Case JVN#12345678: please confirm receipt. 修正予定日を教えてください。"
-
-
-def kill_agent(home: Path) -> None:
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
 
 
 def run_gpg(home: Path, *args: str, data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -43,30 +40,26 @@ def new_home(factory: pytest.TempPathFactory, name: str, email_address: str) -> 
 
 @pytest.fixture(scope="session")
 def server_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    data = tmp_path_factory.mktemp("server")
-    with override_settings(DATA_DIR=data):
-        openpgp.ensure_coordinator_key()
-    yield data
-    kill_agent(data / "gnupg")
+    yield from coordinator_data_dir(tmp_path_factory)
+
+
+def peer(factory: pytest.TempPathFactory, server_data: Path, name: str, address: str) -> Iterator[tuple[Path, str]]:
+    """A correspondent's GnuPG: a key of its own, and the coordinator's public key."""
+    home, public = new_home(factory, name, address)
+    with override_settings(DATA_DIR=server_data):
+        run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
+    yield home, public
+    kill_agent(home)
 
 
 @pytest.fixture(scope="session")
 def developer(server_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The developer's GnuPG: its own key, and the coordinator's public key."""
-    home, public = new_home(tmp_path_factory, "developer", "psirt@vendor.example")
-    with override_settings(DATA_DIR=server_data):
-        run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
-    yield home, public
-    kill_agent(home)
+    yield from peer(tmp_path_factory, server_data, "developer", "psirt@vendor.example")
 
 
 @pytest.fixture(scope="session")
 def stranger(server_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    home, public = new_home(tmp_path_factory, "stranger", "someone@else.example")
-    with override_settings(DATA_DIR=server_data):
-        run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
-    yield home, public
-    kill_agent(home)
+    yield from peer(tmp_path_factory, server_data, "stranger", "someone@else.example")
 
 
 @pytest.fixture(autouse=True)
