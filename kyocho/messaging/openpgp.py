@@ -113,3 +113,17 @@ def _signature_status(result: Any) -> str:
         return "valid"
     # gpg announces each signature it meets with NEWSIG, whether or not it can check it.
     return "unverified" if "[GNUPG:] NEWSIG" in (result.stderr or "") else ""
+
+
+def coordinator_secret_key() -> str:
+    """The coordinator's secret key, ASCII-armoured, for signing in-process (it has no passphrase)."""
+    gpg = _gpg()
+    fingerprint = _secret_fingerprint(gpg)
+    if not fingerprint:
+        raise RuntimeError("There is no coordinator key yet; run `kyocho keys init`.")
+    return str(gpg.export_keys(fingerprint, secret=True, expect_passphrase=False))
+
+
+def gnupg_for_mail() -> gnupg.GPG:
+    """The coordinator's GnuPG, for reading incoming mail (see ``pgpmime.open_message``)."""
+    return _gpg()

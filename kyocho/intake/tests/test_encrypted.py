@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,22 +17,14 @@ from kyocho.core.errors import InvalidInput
 from kyocho.intake.models import Report
 from kyocho.intake.tests.formhelpers import post_report
 from kyocho.messaging import openpgp
+from kyocho.messaging.gpgtesting import coordinator_data_dir, kill_agent
 
 SECRET = "Heap overflow in the TLV parser: 長さフィールドが検証されていない。"
 
 
-def kill_agent(home: Path) -> None:
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False, capture_output=True)
-
-
 @pytest.fixture(scope="session")
 def server_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One coordinator key per test process: Ed25519/Cv25519 generation is quick, but not free."""
-    data = tmp_path_factory.mktemp("server")
-    with override_settings(DATA_DIR=data):
-        openpgp.ensure_coordinator_key()
-    yield data
-    kill_agent(data / "gnupg")
+    yield from coordinator_data_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,210 @@
+"""OpenPGP mail: PGP/MIME (RFC 3156) out, PGP/MIME and inline OpenPGP in.
+
+Outbound messages are signed with the coordinator key and encrypted to exactly one recipient key
+with pysequoia, in-process (no ``gpg`` process per message). Inbound messages are opened with the
+real GnuPG, because pysequoia 0.1.35 cannot verify gpg's default output (compressed, then signed,
+then encrypted).
+"""
+
+from __future__ import annotations
+
+import copy
+import email
+import email.policy
+import functools
+import tempfile
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from typing import Any, Literal
+
+import pysequoia
+from django.utils.translation import gettext as _
+
+from kyocho.core.errors import InvalidInput
+from kyocho.messaging import openpgp
+
+SignatureStatus = Literal["verified", "unknown_key", "bad", "unsigned"]
+PGP_ENCRYPTED = "application/pgp-encrypted"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OpenedMessage:
+    text: str
+    signature: SignatureStatus
+    signer_fingerprint: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+class UnreadableMessage(InvalidInput):
+    """The mail could not be decrypted (not for our key, damaged, or not OpenPGP at all)."""
+
+
+# --- outbound -------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_for(armored_secret: str) -> Any:
+    return pysequoia.Tsk.from_bytes(armored_secret.encode()).signer()
+
+
+def _coordinator_signer() -> Any:
+    # Exporting costs one gpg run; the parsed signer is cached per key, so a batch pays it once.
+    return _signer_for(openpgp.coordinator_secret_key())
+
+
+def _is_content_header(name: str) -> bool:
+    return name.lower().startswith("content-")
+
+
+def _inner_entity(message: EmailMessage) -> bytes:
+    """The body of ``message`` as a MIME entity of its own: what gets encrypted."""
+    inner = copy.deepcopy(message)
+    for name in {name for name in inner if not _is_content_header(name)}:
+        del inner[name]
+    return inner.as_bytes(policy=email.policy.SMTP)
+
+
+def sign_and_encrypt_mime(message: EmailMessage, *, recipient_armored_key: str) -> EmailMessage:
+    """``message`` as RFC 3156 PGP/MIME: signed by the coordinator, encrypted to one recipient only.
+
+    The envelope headers (From, To, Subject, …) stay outside; the body becomes the encrypted part.
+    """
+    if not isinstance(recipient_armored_key, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in recipient_armored_key:
+        raise InvalidInput(_("The recipient's OpenPGP key is missing or not ASCII-armoured."), field="key")
+    try:
+        certs = pysequoia.Cert.split_bytes(recipient_armored_key.encode())
+    except Exception as error:  # pysequoia raises plain Exceptions for unreadable keys
+        raise InvalidInput(_("The recipient's OpenPGP key cannot be read."), field="key") from error
+    if len(certs) != 1:
+        # One message per recipient: a keyring here would let one contact's mail be read by another.
+        raise InvalidInput(
+            _("Give exactly one recipient key; each recipient gets a message of their own."), field="key"
+        )
+    recipient = certs[0]
+    armored = pysequoia.encrypt(_inner_entity(message), recipients=[recipient], signer=_coordinator_signer())
+    return _pgp_mime_envelope(message, armored.decode() if isinstance(armored, bytes) else armored)
+
+
+def _pgp_mime_envelope(message: EmailMessage, armored: str) -> EmailMessage:
+    outer = EmailMessage()
+    for name, value in message.items():
+        if not _is_content_header(name) and name.lower() != "mime-version":
+            outer[name] = value
+    outer["MIME-Version"] = "1.0"
+    outer["Content-Type"] = f'multipart/encrypted; protocol="{PGP_ENCRYPTED}"'
+    version = Message(policy=email.policy.SMTP)
+    version["Content-Type"] = PGP_ENCRYPTED
+    version["Content-Description"] = "PGP/MIME version identification"
+    version.set_payload("Version: 1\r\n")
+    encrypted = Message(policy=email.policy.SMTP)
+    encrypted["Content-Type"] = 'application/octet-stream; name="encrypted.asc"'
+    encrypted["Content-Description"] = "OpenPGP encrypted message"
+    encrypted["Content-Disposition"] = 'inline; filename="encrypted.asc"'
+    encrypted.set_payload(armored)
+    outer.set_payload([version, encrypted])
+    return outer
+
+
+# --- inbound --------------------------------------------------------------------------------------
+
+
+def open_message(raw: bytes, *, sender_keys: list[str]) -> OpenedMessage:
+    """Decrypt and verify one incoming mail (PGP/MIME or inline OpenPGP).
+
+    The signature counts as "verified" only when it is good and made by one of ``sender_keys`` (the
+    sender's registered keys); a good signature by anybody else is "unknown_key".
+    """
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    armored = _encrypted_payload(parsed)
+    if armored is None:
+        return OpenedMessage(text=_plain_text(parsed), signature="unsigned", attachments=_attachments(parsed))
+    gpg = openpgp.gnupg_for_mail()
+    allowed = _import_sender_keys(gpg, sender_keys)
+    result = gpg.decrypt(armored)
+    if not result.ok:
+        raise UnreadableMessage(_("This message could not be decrypted with the coordinator key."))
+    status, fingerprint = _signature(result, allowed)
+    if parsed.get_content_type() == "multipart/encrypted":
+        inner = email.message_from_bytes(result.data, policy=email.policy.default)
+        if inner.get_content_type() == "multipart/signed" and status == "unsigned":
+            # RFC 3156 6.1: signed first (multipart/signed), then encrypted, as some clients do.
+            inner, status, fingerprint = _verify_multipart_signed(gpg, inner, result.data, allowed)
+        return OpenedMessage(_plain_text(inner), status, fingerprint, _attachments(inner))
+    return OpenedMessage(result.data.decode("utf-8", errors="replace"), status, fingerprint)
+
+
+def _verify_multipart_signed(
+    gpg: Any, signed: EmailMessage, raw: bytes, allowed: set[str]
+) -> tuple[EmailMessage, SignatureStatus, str]:
+    parts = signed.get_payload()
+    boundary = signed.get_boundary()
+    if not isinstance(parts, list) or len(parts) != 2 or not boundary:
+        raise UnreadableMessage(_("This signed message is not PGP/MIME (RFC 3156)."))
+    # The signature covers the first part exactly as sent (with CRLF line ends), not as re-serialised.
+    delimiter = b"--" + boundary.encode()
+    canonical = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    signed_bytes = canonical.split(delimiter + b"\r\n", 1)[1].split(b"\r\n" + delimiter, 1)[0]
+    with tempfile.NamedTemporaryFile(suffix=".asc") as signature_file:
+        signature_file.write(_part_bytes(parts[1]))
+        signature_file.flush()
+        verified = gpg.verify_data(signature_file.name, signed_bytes)
+    status, fingerprint = _signature(verified, allowed)
+    if not isinstance(parts[0], EmailMessage):
+        raise UnreadableMessage(_("This signed message is not PGP/MIME (RFC 3156)."))
+    return parts[0], status, fingerprint
+
+
+def _encrypted_payload(parsed: Message) -> str | None:
+    if parsed.get_content_type() == "multipart/encrypted":
+        parts = parsed.get_payload()
+        if parsed.get_param("protocol") != PGP_ENCRYPTED or not isinstance(parts, list) or len(parts) != 2:
+            raise UnreadableMessage(_("This encrypted message is not PGP/MIME (RFC 3156)."))
+        return _part_bytes(parts[1]).decode("ascii", errors="replace")
+    text = _plain_text(parsed)
+    return text if openpgp.looks_encrypted(text) else None
+
+
+def _plain_text(parsed: Message) -> str:
+    part = parsed.get_body(preferencelist=("plain",)) if isinstance(parsed, EmailMessage) else None
+    return str(part.get_content()) if part is not None else ""
+
+
+def _attachments(parsed: Message) -> list[Attachment]:
+    if not isinstance(parsed, EmailMessage):
+        return []
+    return [
+        Attachment(part.get_filename() or "", part.get_content_type(), _part_bytes(part))
+        for part in parsed.iter_attachments()
+    ]
+
+
+def _part_bytes(part: Any) -> bytes:
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _import_sender_keys(gpg: Any, sender_keys: list[str]) -> set[str]:
+    """Put the sender's keys in the coordinator's keyring (public keys only) and return their fingerprints."""
+    fingerprints: set[str] = set()
+    for armored in sender_keys:
+        fingerprints.update(str(fp) for fp in gpg.import_keys(armored).fingerprints if fp)
+    return fingerprints
+
+
+def _signature(result: Any, allowed: set[str]) -> tuple[SignatureStatus, str]:
+    status_lines = result.stderr or ""
+    signer = str(result.pubkey_fingerprint or result.fingerprint or "")
+    if "[GNUPG:] BADSIG" in status_lines:
+        return "bad", signer
+    if result.valid:
+        return ("verified" if signer in allowed else "unknown_key"), signer
+    if "[GNUPG:] NEWSIG" in status_lines or "[GNUPG:] ERRSIG" in status_lines:
+        return "unknown_key", signer
+    return "unsigned", ""
