@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -125,3 +127,16 @@ def revoke_api_token(token_id: int, *, actor: Any) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         record("accounts:api_token:revoked", actor=actor, subject=token.user, data={"token": token.pk})
     return token
+
+
+# Writing last_used_at on every call would turn each read into a write; a minute is precise enough.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+def note_token_used(token_id: int) -> None:
+    """Bookkeeping, not a change of domain state: no audit event (it would log every API call).
+    One conditional update, so concurrent calls cannot race."""
+    at = now()
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - LAST_USED_PRECISION), pk=token_id
+    ).update(last_used_at=at)

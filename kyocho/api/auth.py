@@ -6,26 +6,19 @@ is judged by it alone: a wrong token is 401 even when a session cookie is also p
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from kyocho.accounts.actions import TOKEN_PREFIX
+from kyocho.accounts.actions import TOKEN_PREFIX, note_token_used
 from kyocho.accounts.middleware import must_set_up_mfa_first
-from kyocho.accounts.models import ApiToken
-from kyocho.core.clock import now
-from kyocho.core.ids import hash_token
-
-# Writing last_used_at on every call would turn each read into a write; a minute is precise enough.
-LAST_USED_PRECISION = dt.timedelta(minutes=1)
+from kyocho.accounts.queries import active_token_for_secret
 
 
 class TokenAuth(HttpBearer):
@@ -33,25 +26,13 @@ class TokenAuth(HttpBearer):
         token = token.strip()
         if not token.startswith(TOKEN_PREFIX):
             return None
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        found = active_token_for_secret(token)
         if found is None:
             return None
-        note_token_used(found)
+        note_token_used(found.pk)
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
         return found.user
-
-
-def note_token_used(token: ApiToken) -> None:
-    """Bookkeeping, not a change of domain state: no audit event (it would log every API call)."""
-    at = now()
-    ApiToken.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - LAST_USED_PRECISION), pk=token.pk
-    ).update(last_used_at=at)
 
 
 class BrowserSessionAuth(APIKeyCookie):

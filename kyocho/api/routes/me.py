@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from kyocho.accounts import permissions
-from kyocho.accounts.models import Organisation
+from kyocho.accounts.queries import organisations_by_id
 from kyocho.api.schemas import MeOut
 
 router = Router(tags=["me"])
@@ -16,7 +16,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     roles_by_organisation: dict[int, list[str]] = {}
     for role, organisation_id in sorted(permissions.memberships(user)):
         roles_by_organisation.setdefault(organisation_id, []).append(role)
-    organisations = Organisation.objects.filter(pk__in=roles_by_organisation).order_by("name")
+    organisations = organisations_by_id(roles_by_organisation)
     return {
         "id": user.pk,
         "email": user.email,

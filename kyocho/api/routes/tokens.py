@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 
 from kyocho.accounts import actions
 from kyocho.accounts.models import ApiToken
+from kyocho.accounts.queries import tokens_of
 from kyocho.api.auth import signed_in_with_token
 from kyocho.api.pagination import Page
 from kyocho.api.schemas import NewTokenOut, TokenIn, TokenOut
@@ -19,7 +20,7 @@ router = Router(tags=["tokens"])
 @router.get("", response=list[TokenOut], summary="Your API tokens, revoked ones included")
 @paginate(Page)
 def list_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=request.auth).order_by("-created_at", "-pk")  # type: ignore[attr-defined]
+    return tokens_of(request.auth)  # type: ignore[attr-defined]
 
 
 @router.post("", response={201: NewTokenOut}, summary="Create a token (the secret is in this answer only)")
