@@ -31,8 +31,10 @@ def test_a_reporter_may_switch_mfa_off(reporter) -> None:
     assert MfaAdapter().can_delete_authenticator(totp_of(reporter)) is True
 
 
-def test_the_deactivate_page_refuses_a_member(client_for, coordinator) -> None:
-    client = client_for(coordinator)
-    response = client.post("/accounts/2fa/totp/deactivate/", follow=True)
-    assert Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP).exists()
-    assert response.status_code in {200, 302}
+def test_allauths_deactivate_form_uses_the_rule(coordinator, reporter) -> None:
+    from allauth.mfa.totp.forms import DeactivateTOTPForm
+
+    for user in (coordinator, reporter):
+        give_totp(user)
+    assert DeactivateTOTPForm(data={}, authenticator=totp_of(coordinator)).is_valid() is False
+    assert DeactivateTOTPForm(data={}, authenticator=totp_of(reporter)).is_valid() is True
