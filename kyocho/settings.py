@@ -217,6 +217,8 @@ KYOCHO: dict[str, Any] = {
     },
     "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
+    # Replies come to LOCAL+TOKEN@DOMAIN of this address (default: the From address).
+    "REPLY_ADDRESS": env_str("KYOCHO_REPLY_ADDRESS", ""),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),
     # Report forms: attachments and abuse limits (docs/reporting.md).
     "ATTACHMENT_MAX_BYTES": env_int("KYOCHO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1),

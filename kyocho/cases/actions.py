@@ -28,6 +28,7 @@ from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_scor
 from kyocho.cases.workflow import (
     ANSWER,
     CASE,
+    CVE,
     PARTICIPATION,
     RESOLUTIONS_FROM,
     UNREACHABLE_TRACK,
@@ -37,6 +38,7 @@ from kyocho.cases.workflow import (
     CaseStatus,
     ContactChannel,
     ContactOutcome,
+    CveState,
     NotAffectedJustification,
     ParticipationStatus,
     VfdFlag,
@@ -46,6 +48,8 @@ from kyocho.core.clock import display_zone, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
 from kyocho.disclosure.queries import suspension_in_force
+from kyocho.messaging.models import OutboundEmail
+from kyocho.messaging.workflow import EmailStatus
 
 P = ParticipationStatus
 M = TypeVar("M", bound=Model)
@@ -505,6 +509,43 @@ def log_contact_attempt(
     return attempt
 
 
+# What became of a mail is what became of the contact attempt it carried.
+EMAIL_OUTCOMES = {
+    EmailStatus.SENT: ContactOutcome.DELIVERED,
+    EmailStatus.FAILED: ContactOutcome.FAILED,
+    EmailStatus.BOUNCED: ContactOutcome.FAILED,
+}
+
+
+def log_email_attempt(participation: Participation, email: OutboundEmail, *, actor: Any) -> ContactAttempt:
+    """A notification or reminder mail to one contact, logged as an attempt whose outcome follows the
+    mail (delivered to the relay, failed, bounced). Callers hold the participation's lock."""
+    attempt = _log_attempt(
+        participation, channel=ContactChannel.EMAIL, outcome=ContactOutcome.SENT, at=email.created_at, actor=actor
+    )
+    attempt.address, attempt.email = email.to, email
+    attempt.save(update_fields=["address", "email"])
+    return attempt
+
+
+def follow_email_outcome(sender: Any, *, email: OutboundEmail, **_kwargs: Any) -> None:
+    """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction."""
+    outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
+    attempt = ContactAttempt.objects.select_for_update().filter(email=email).select_related("participation").first()
+    if outcome is None or attempt is None or attempt.outcome == outcome:
+        return
+    old, attempt.outcome = attempt.outcome, outcome
+    if email.status == EmailStatus.BOUNCED:
+        attempt.note = "\n".join(filter(None, [attempt.note, email.last_error]))
+    attempt.save(update_fields=["outcome", "note"])
+    _audit_participant(
+        "contact_outcome",
+        attempt.participation,
+        actor=None,
+        data={"attempt": attempt.pk, "from": old, "to": outcome, "email": email.pk},
+    )
+
+
 def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.datetime:
     """An attempt happened between the notification and now: the unreachable rule counts on it."""
     current = now()
@@ -896,6 +937,21 @@ def _require_unique_cve(case: Case, cve_id: str, *, other_than: Vulnerability | 
         raise Conflict(_("Another vulnerability of this case already has this CVE id."), field="cve_id")
 
 
+def _type_cve_id(vulnerability: Vulnerability, cve_id: str) -> None:
+    """A typed CVE id was assigned by another CNA; one that came from CVE Services is not typed over."""
+    if cve_id == vulnerability.cve_id:
+        return
+    if vulnerability.cve_state in {CveState.RESERVED, CveState.PUBLISHED}:
+        raise Conflict(
+            _("This CVE id was reserved through CVE Services; release it there before typing another."),
+            field="cve_id",
+        )
+    target = CveState.EXTERNAL if cve_id else CveState.NONE
+    if target != vulnerability.cve_state:
+        CVE.check(vulnerability.cve_state, target)
+        vulnerability.cve_state = target
+
+
 def add_vulnerability(
     case_id: int,
     *,
@@ -923,7 +979,8 @@ def add_vulnerability(
     with _locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         _require_unique_cve(case, fields["cve_id"])
-        vulnerability = Vulnerability.objects.create(case=case, **fields)
+        state = CveState.EXTERNAL if fields["cve_id"] else CveState.NONE
+        vulnerability = Vulnerability.objects.create(case=case, cve_state=state, **fields)
         record(
             "case:vulnerability:added",
             actor=actor,
@@ -965,6 +1022,7 @@ def update_vulnerability(
         _require_not_closed(case)
         if "cve_id" in changes:
             _require_unique_cve(case, changes["cve_id"], other_than=vulnerability)
+            _type_cve_id(vulnerability, changes["cve_id"])
         changed = _apply_changes(vulnerability, changes)
         if changed:
             record(

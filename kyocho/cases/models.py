@@ -16,8 +16,11 @@ from kyocho.cases.workflow import (
     CaseStatus,
     ContactChannel,
     ContactOutcome,
+    CveState,
+    MessageSource,
     NotAffectedJustification,
     ParticipationStatus,
+    ReviewStatus,
 )
 
 
@@ -74,8 +77,20 @@ class Vulnerability(models.Model):
     cvss40_vector = models.CharField(_("CVSS v4.0 vector"), max_length=300, blank=True)
     ssvc = models.JSONField(default=dict, blank=True)  # decision point values and outcomes
     cve_id = models.CharField(_("CVE id"), max_length=20, blank=True, db_index=True)
+    cve_state = models.CharField(max_length=12, choices=CveState.choices, default=CveState.NONE)
+    cve_reserved_at = models.DateTimeField(null=True, blank=True)
+    cve_published_at = models.DateTimeField(null=True, blank=True)
     affected = models.JSONField(default=list, blank=True)  # [{"product": …, "versions": …}]
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cve_state="none", cve_id="")
+                | (~models.Q(cve_state="none") & models.Q(cve_id__gt="")),
+                name="vulnerability_cve_id_iff_state",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -145,6 +160,12 @@ class ContactAttempt(models.Model):
     at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=ContactOutcome.choices)
     note = models.TextField(blank=True)
+    # The address, number or partner the attempt went to; for mail, the outbox row that carried it
+    # (its delivery, failure or bounce becomes the attempt's outcome).
+    address = models.CharField(max_length=254, blank=True)
+    email = models.OneToOneField(
+        "messaging.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_attempt"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -153,7 +174,21 @@ class ContactAttempt(models.Model):
         ordering = ["at"]
 
 
-class Answer(models.Model):
+class Reviewed(models.Model):
+    """What a developer wants published, reviewed by a coordinator before anything is published."""
+
+    review_status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    review_comment = models.TextField(blank=True)  # why it was returned, for the developer
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Answer(Reviewed):
     """A developer's investigation answer for one (vulnerability, product). No row means no_response."""
 
     participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="answers")
@@ -177,6 +212,31 @@ class Answer(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="fixed") | models.Q(fixed_version__gt=""),
                 name="answer_fixed_has_version",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(review_status="returned") | models.Q(review_comment__gt=""),
+                name="answer_returned_has_comment",
+            ),
+        ]
+
+
+class Statement(Reviewed):
+    """A developer's statement for the advisory's vendor information (ja and en) and its references."""
+
+    participation = models.OneToOneField(Participation, on_delete=models.CASCADE, related_name="statement")
+    text_ja = models.TextField(_("statement (Japanese)"), blank=True)
+    text_en = models.TextField(_("statement (English)"), blank=True)
+    references = models.JSONField(default=list, blank=True)  # ["https://…", …]
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(review_status="returned") | models.Q(review_comment__gt=""),
+                name="statement_returned_has_comment",
             ),
         ]
 
@@ -241,9 +301,30 @@ class Message(models.Model):
     )
     body = models.TextField()  # Markdown source, rendered only through core.text.render_markdown
     posted_at = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=MessageSource.choices, default=MessageSource.WEB)
+    # For mail: the OpenPGP signature as checked against the sender's registered keys
+    # (verified / unknown_key / bad / unsigned); empty for messages written in kyocho.
+    signature = models.CharField(max_length=12, blank=True)
+    inbound_mail = models.ForeignKey(
+        "messaging.InboundMail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["thread", "-id"], name="message_thread_newest")]
+
+
+class MessageAttachment(models.Model):
+    """A file sent with a message; bytes stored like report attachments (outside the web root)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)  # as the sender named it; shown, never used as a path
+    stored_name = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16)  # what the content sniffed as
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["pk"]
 
 
 class ReadMark(models.Model):
@@ -255,3 +336,25 @@ class ReadMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="read_mark_unique")]
+
+
+class ReplyToken(models.Model):
+    """The unguessable part of a reply address (``cvd+TOKEN@…``): mail to it belongs to this thread,
+    written for ``organisation`` (a developer or partner team), or by the reporter when it is empty."""
+
+    token = models.CharField(max_length=40, unique=True)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reply_tokens")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="reply_token_party",
+            ),
+            models.UniqueConstraint(
+                fields=["thread"], condition=models.Q(organisation__isnull=True), name="reply_token_reporter"
+            ),
+        ]

@@ -160,3 +160,54 @@ class VfdFlag(models.TextChoices):
 
 
 VFD_ORDER = (VfdFlag.VENDOR_AWARE, VfdFlag.FIX_READY, VfdFlag.FIX_DEPLOYED)
+
+
+class ReviewStatus(models.TextChoices):
+    """A coordinator's review of what a developer wants published (an answer, a statement)."""
+
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned with a comment")
+
+
+R = ReviewStatus
+# Anything the developer changes is reviewed again: approved and returned go back to pending.
+REVIEW = table(
+    _("Coordinator review"),
+    ReviewStatus,
+    {
+        R.PENDING: {R.APPROVED, R.RETURNED},
+        R.APPROVED: {R.PENDING},
+        R.RETURNED: {R.PENDING},
+    },
+)
+
+
+class CveState(models.TextChoices):
+    """Where a vulnerability's CVE id came from, and how far it went through CVE Services."""
+
+    NONE = "none", _("No CVE id")
+    EXTERNAL = "external", _("Assigned by another CNA")
+    RESERVED = "reserved", _("Reserved through CVE Services")
+    PUBLISHED = "published", _("Published through CVE Services")
+
+
+CV = CveState
+CVE = table(
+    _("CVE id"),
+    CveState,
+    {
+        CV.NONE: {CV.EXTERNAL, CV.RESERVED},
+        CV.EXTERNAL: {CV.NONE},
+        # A reserved id that is not used goes back (CVE Services marks it REJECTED); a published record
+        # is updated in place.
+        CV.RESERVED: {CV.PUBLISHED, CV.NONE},
+        CV.PUBLISHED: {CV.PUBLISHED},
+    },
+)
+
+
+class MessageSource(models.TextChoices):
+    WEB = "web", _("Written in kyocho")
+    API = "api", _("Sent through the API")
+    EMAIL = "email", _("Received by email")

@@ -9,13 +9,27 @@ from kyocho.core.workflow import TransitionTable
 
 def all_tables() -> list[TransitionTable]:
     from kyocho.advisories.workflow import ADVISORY
-    from kyocho.cases.workflow import ANSWER, CASE, PARTICIPATION
+    from kyocho.cases.workflow import ANSWER, CASE, CVE, PARTICIPATION, REVIEW
     from kyocho.disclosure.workflow import CONSENT, EMBARGO, EXTENSION
     from kyocho.intake.workflow import REPORT
-    from kyocho.messaging.workflow import EMAIL
+    from kyocho.messaging.workflow import EMAIL, INBOUND
     from kyocho.vendors.workflow import REGISTRATION
 
-    return [REPORT, CASE, PARTICIPATION, ANSWER, EMBARGO, CONSENT, EXTENSION, ADVISORY, REGISTRATION, EMAIL]
+    return [
+        REPORT,
+        CASE,
+        PARTICIPATION,
+        ANSWER,
+        REVIEW,
+        CVE,
+        EMBARGO,
+        CONSENT,
+        EXTENSION,
+        ADVISORY,
+        REGISTRATION,
+        EMAIL,
+        INBOUND,
+    ]
 
 
 def render_markdown() -> str:

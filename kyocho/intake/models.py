@@ -22,9 +22,16 @@ class Answer(models.TextChoices):
     UNKNOWN = "unknown", _("I don't know")
 
 
+class ReportChannel(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+
+
 class Report(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # random, e.g. KYR-7Q4M-2XHP
     kind = models.CharField(_("kind of report"), max_length=20, choices=ReportKind.choices)
+    channel = models.CharField(_("received by"), max_length=8, choices=ReportChannel.choices, default=ReportChannel.WEB)
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True)
     # Who reported: an account, or only an email address with a tracking link.
     reporter = models.ForeignKey(

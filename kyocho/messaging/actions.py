@@ -10,17 +10,21 @@ while the relay is down, and ``deliver_due_emails`` (run by the scheduler) picks
 from __future__ import annotations
 
 import datetime as dt
+import email.policy as email_policy
 import logging
 import re
 import smtplib
 from collections import Counter
 from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage as DjangoEmailMessage
+from django.core.mail import get_connection
 from django.core.mail.message import make_msgid
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -32,7 +36,9 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import InvalidInput
 from kyocho.messaging.models import OutboundEmail
+from kyocho.messaging.pgpmime import sign_and_encrypt_mime
 from kyocho.messaging.rendering import check_language, render_email
+from kyocho.messaging.signals import email_outcome
 from kyocho.messaging.workflow import EMAIL, EmailStatus
 
 logger = logging.getLogger(__name__)
@@ -61,10 +67,18 @@ def enqueue_email(
     headers: Mapping[str, str] | None = None,
     html: str = "",
     related: models.Model | None = None,
+    encrypt_to: str = "",
+    key_fingerprint: str = "",
 ) -> OutboundEmail:
-    """Queue one message to one recipient. Call inside the transaction of the change it reports."""
+    """Queue one message to one recipient. Call inside the transaction of the change it reports.
+
+    With ``encrypt_to`` (one ASCII-armoured public key) the message is signed with the coordinator key
+    and encrypted to that key alone when it is sent (PGP/MIME); the subject stays readable, so it must
+    hold no case details."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("enqueue_email must be called inside the transaction of the change it reports")
+    if encrypt_to and "BEGIN PGP PUBLIC KEY BLOCK" not in encrypt_to:
+        raise InvalidInput(_("The recipient's OpenPGP key is missing or not ASCII-armoured."), field="encrypt_to")
     at = now()
     email = OutboundEmail.objects.create(
         to=_single_recipient(to),
@@ -78,14 +92,21 @@ def enqueue_email(
         related=f"{related._meta.label_lower}:{related.pk}" if related is not None else "",
         next_attempt_at=at,
         created_at=at,
+        encrypt_to=encrypt_to,
+        key_fingerprint=key_fingerprint,
     )
     record(
         "messaging:email:queued",
         actor=actor,
         subject=email,
-        data={"to": email.to, "purpose": email.purpose, "related": email.related},
+        data={
+            "to": email.to,
+            "purpose": email.purpose,
+            "related": email.related,
+            "encrypted_to": key_fingerprint or None,
+        },
     )
-    transaction.on_commit(lambda: schedule_delivery(email.pk), robust=True)
+    _deliver_after_commit(email.pk)
     return email
 
 
@@ -106,6 +127,33 @@ def enqueue_from_template(
     )
 
 
+class _DeliveryBatch:
+    """The rows one transaction queued, handed to one task after it commits: one SMTP connection for
+    a notification to hundreds of developers instead of one per message."""
+
+    def __init__(self) -> None:
+        self.email_ids: list[int] = []
+
+    def __call__(self) -> None:
+        if len(self.email_ids) == 1:
+            schedule_delivery(self.email_ids[0])
+        else:
+            schedule_batch_delivery(self.email_ids)
+
+
+def _deliver_after_commit(email_id: int) -> None:
+    # The batch is found among the transaction's on-commit callbacks, so a batch registered inside a
+    # savepoint that rolled back is gone with it and a new one starts. Ids whose rows rolled back are
+    # skipped at delivery (they cannot be claimed); whatever a lost task leaves, the sweep sends.
+    for _savepoints, callback, _robust in transaction.get_connection().run_on_commit:
+        if isinstance(callback, _DeliveryBatch):
+            callback.email_ids.append(email_id)
+            return
+    batch = _DeliveryBatch()
+    batch.email_ids.append(email_id)
+    transaction.on_commit(batch, robust=True)
+
+
 def schedule_delivery(email_id: int, *, run_after: dt.datetime | None = None) -> None:
     """Hand the row to a worker. If this fails the row stays pending and the periodic sweep sends it."""
     from kyocho.messaging.tasks import deliver_email  # the tasks module imports this one
@@ -114,25 +162,59 @@ def schedule_delivery(email_id: int, *, run_after: dt.datetime | None = None) ->
     task.enqueue(email_id)
 
 
+def schedule_batch_delivery(email_ids: list[int]) -> None:
+    from kyocho.messaging.tasks import deliver_emails
+
+    deliver_emails.enqueue(email_ids)
+
+
 def deliver(email_id: int, *, at: dt.datetime | None = None) -> str:
     """Try to send one due row. Returns its new status, or "skipped" when it was not ours to send
     (already sent, being sent by another worker, not due yet, or gone). Safe to run any number of times."""
+    outcomes = deliver_batch([email_id], at=at)
+    return next(iter(outcomes)) if outcomes else "skipped"
+
+
+# Outcomes are written this many messages at a time: one transaction per chunk rather than per message.
+# A worker that dies mid-chunk leaves those rows "sending"; they are sent again after STALE_CLAIM_AFTER
+# (at least once, never lost).
+OUTCOME_CHUNK = 50
+
+
+def deliver_batch(email_ids: list[int], *, at: dt.datetime | None = None) -> dict[str, int]:
+    """Send the due rows among ``email_ids`` over one SMTP connection; counts of the new statuses
+    ("skipped" for rows that were not ours to send). Safe to run any number of times."""
     at = at or now()
-    if not _claim(email_id, at):
-        return "skipped"
-    email = OutboundEmail.objects.get(pk=email_id)
+    claimed = _claim_all(email_ids, at)
+    tally: Counter[str] = Counter({"skipped": len(email_ids) - len(claimed)} if len(email_ids) > len(claimed) else {})
+    if not claimed:
+        return dict(tally)
+    # Opened by the first message, not here: a relay that is down is a failed attempt of each row.
+    connection = get_connection(fail_silently=False)
     try:
-        _send(email)
+        for start in range(0, len(claimed), OUTCOME_CHUNK):
+            chunk = claimed[start : start + OUTCOME_CHUNK]
+            results = [(email, _try_send(email, connection)) for email in OutboundEmail.objects.filter(pk__in=chunk)]
+            tally.update(_record_outcomes(results, at=at))
+    finally:
+        connection.close()
+    return dict(tally)
+
+
+def _try_send(email: OutboundEmail, connection: Any) -> Exception | None:
+    try:
+        connection.send_messages([_PreparedEmail(email)])
     except Exception as error:
         logger.warning("email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, error)
-        return _record_failure(email_id, error, at=at)
-    return _record_sent(email_id)
+        connection.close()  # the next message opens a fresh connection rather than reuse a broken one
+        return error
+    return None
 
 
 def deliver_due_emails(at: dt.datetime, *, limit: int = 200) -> dict[str, int]:
     """Send what is due at ``at``: new rows whose task never ran, retries, and abandoned claims."""
     due = list(OutboundEmail.objects.filter(_due(at)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    return dict(Counter(deliver(email_id, at=at) for email_id in due))
+    return deliver_batch(due, at=at) if due else {}
 
 
 def max_attempts() -> int:
@@ -208,23 +290,50 @@ def _claim(email_id: int, at: dt.datetime) -> bool:
     return claimed == 1
 
 
-def _send(email: OutboundEmail) -> None:
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers={
-            **email.headers,
-            "Message-ID": email.message_id,
-            "Auto-Submitted": "auto-generated",  # RFC 3834: auto-responders must not answer
-            "Content-Language": email.language,
-        },
-    )
+def _claim_all(email_ids: list[int], at: dt.datetime) -> list[int]:
+    with transaction.atomic():
+        return [email_id for email_id in dict.fromkeys(email_ids) if _claim(email_id, at)]
+
+
+def mime_message(email: OutboundEmail) -> EmailMessage:
+    """The message as it goes out: plain MIME, or PGP/MIME signed and encrypted to the row's key."""
+    message = EmailMessage(policy=email_policy.SMTP)
+    message["From"] = settings.DEFAULT_FROM_EMAIL
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = email.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.body)
     if email.html:
-        message.attach_alternative(email.html, "text/html")
-    with get_connection(fail_silently=False) as connection:
-        connection.send_messages([message])
+        message.add_alternative(email.html, subtype="html")
+    message["Content-Language"] = email.language  # after set_content, which replaces Content-* headers
+    if email.encrypt_to:
+        return sign_and_encrypt_mime(message, recipient_armored_key=email.encrypt_to)
+    return message
+
+
+class _Wire:
+    """What Django's SMTP backend asks of a message: its bytes."""
+
+    def __init__(self, message: EmailMessage) -> None:
+        self._message = message
+
+    def as_bytes(self, linesep: str = "\r\n") -> bytes:
+        return self._message.as_bytes(policy=email_policy.SMTP.clone(linesep=linesep))
+
+
+class _PreparedEmail(DjangoEmailMessage):
+    """An outbox row for Django's mail backends, which keep the SMTP settings (host, TLS, login)."""
+
+    def __init__(self, email: OutboundEmail) -> None:
+        super().__init__(subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to])
+        self._wire = _Wire(mime_message(email))
+
+    def message(self, *, policy: Any = None) -> Any:  # type: ignore[override]
+        return self._wire
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -235,36 +344,70 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
-def _record_sent(email_id: int) -> str:
+def _record_outcomes(results: list[tuple[OutboundEmail, Exception | None]], *, at: dt.datetime) -> Counter[str]:
+    tally: Counter[str] = Counter()
     with transaction.atomic():
-        email = lock(OutboundEmail, email_id)
-        EMAIL.check(email.status, EmailStatus.SENT)
-        email.status = EmailStatus.SENT
-        email.sent_at = now()
-        email.last_error = ""
-        email.save()
-        record("messaging:email:sent", actor=None, subject=email, data={"attempts": email.attempts})
+        for sent, error in results:
+            email = lock(OutboundEmail, sent.pk)
+            if email.status != EmailStatus.SENDING:  # a stale claim taken over by another worker
+                tally["skipped"] += 1
+                continue
+            tally[_record_sent(email) if error is None else _record_failure(email, error, at=at)] += 1
+    return tally
+
+
+def _record_sent(email: OutboundEmail) -> str:
+    EMAIL.check(email.status, EmailStatus.SENT)
+    email.status = EmailStatus.SENT
+    email.sent_at = now()
+    email.last_error = ""
+    email.save()
+    record("messaging:email:sent", actor=None, subject=email, data={"attempts": email.attempts})
+    email_outcome.send(OutboundEmail, email=email)
     return EmailStatus.SENT
 
 
-def _record_failure(email_id: int, error: Exception, *, at: dt.datetime) -> str:
-    with transaction.atomic():
-        email = lock(OutboundEmail, email_id)
-        email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if _is_permanent(error) or email.attempts >= max_attempts():
-            EMAIL.check(email.status, EmailStatus.FAILED)
-            email.status = EmailStatus.FAILED
-            record(
-                "messaging:email:failed",
-                actor=None,
-                subject=email,
-                data={"attempts": email.attempts, "error": email.last_error},
-            )
-        else:
-            EMAIL.check(email.status, EmailStatus.PENDING)
-            email.status = EmailStatus.PENDING
-            email.next_attempt_at = at + retry_delay(email.attempts)
-            retry_at = email.next_attempt_at
-            transaction.on_commit(lambda: schedule_delivery(email_id, run_after=retry_at), robust=True)
+def _record_failure(email: OutboundEmail, error: Exception, *, at: dt.datetime) -> str:
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if _is_permanent(error) or email.attempts >= max_attempts():
+        EMAIL.check(email.status, EmailStatus.FAILED)
+        email.status = EmailStatus.FAILED
         email.save()
-    return email.status
+        record(
+            "messaging:email:failed",
+            actor=None,
+            subject=email,
+            data={"attempts": email.attempts, "error": email.last_error},
+        )
+        email_outcome.send(OutboundEmail, email=email)
+        return EmailStatus.FAILED
+    EMAIL.check(email.status, EmailStatus.PENDING)
+    email.status = EmailStatus.PENDING
+    email.next_attempt_at = at + retry_delay(email.attempts)
+    email.save()
+    email_id, retry_at = email.pk, email.next_attempt_at
+    transaction.on_commit(lambda: schedule_delivery(email_id, run_after=retry_at), robust=True)
+    return EmailStatus.PENDING
+
+
+def record_bounce(message_id: str, *, reason: str, actor: Any = None) -> OutboundEmail | None:
+    """A delivery status notification said the message with ``message_id`` did not arrive. The row
+    becomes bounced (and the contact attempt it carried, failed); None when no sent row has that id."""
+    if not isinstance(message_id, str) or not message_id.strip():
+        return None
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(message_id=message_id.strip()).first()
+        if email is None or email.status != EmailStatus.SENT:
+            return None
+        EMAIL.check(email.status, EmailStatus.BOUNCED)
+        email.status = EmailStatus.BOUNCED
+        email.bounced_at = now()
+        email.last_error = _plain(reason)[:2000]
+        email.save()
+        record("messaging:email:bounced", actor=actor, subject=email, data={"reason": email.last_error})
+        email_outcome.send(OutboundEmail, email=email)
+    return email
+
+
+def _plain(text: Any) -> str:
+    return text.strip() if isinstance(text, str) else ""

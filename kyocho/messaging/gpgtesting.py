@@ -1,4 +1,5 @@
-"""Test helpers for OpenPGP: a coordinator key in a throw-away DATA_DIR, and gpg-agent clean-up."""
+"""Test helpers for OpenPGP: a coordinator key in a throw-away DATA_DIR, correspondents with GnuPG homes
+of their own (the real ``gpg`` on the other side of the mail), and gpg-agent clean-up."""
 
 from __future__ import annotations
 
@@ -28,3 +29,32 @@ def coordinator_data_dir(factory: pytest.TempPathFactory) -> Iterator[Path]:
         openpgp.ensure_coordinator_key()
     yield data
     kill_agent(data / "gnupg")
+
+
+def run_gpg(home: Path, *args: str, data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """The real gpg in ``home``, machine-readable status on stderr (tests only)."""
+    return subprocess.run(  # noqa: S603
+        ["gpg", "--homedir", str(home), "--batch", "--yes", "--trust-model", "always", "--status-fd", "2", *args],  # noqa: S607
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+
+
+def new_home(factory: pytest.TempPathFactory, name: str, email_address: str) -> tuple[Path, str]:
+    """A GnuPG home with one fresh Ed25519/Cv25519 key; returns (home, armoured public key)."""
+    home = factory.mktemp(name)
+    home.chmod(0o700)
+    run_gpg(home, "--passphrase", "", "--quick-gen-key", email_address, "ed25519", "sign", "never")
+    fingerprint = run_gpg(home, "--with-colons", "--list-keys").stdout.decode().split("fpr:::::::::")[1].split(":")[0]
+    run_gpg(home, "--passphrase", "", "--quick-add-key", fingerprint, "cv25519", "encr", "never")
+    return home, run_gpg(home, "--armor", "--export").stdout.decode()
+
+
+def peer(factory: pytest.TempPathFactory, server_data: Path, name: str, address: str) -> Iterator[tuple[Path, str]]:
+    """A correspondent's GnuPG: a key of its own, and the coordinator's public key."""
+    home, public = new_home(factory, name, address)
+    with override_settings(DATA_DIR=server_data):
+        run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
+    yield home, public
+    kill_agent(home)

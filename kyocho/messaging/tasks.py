@@ -16,3 +16,8 @@ def deliver_email(email_id: int) -> str:
 @task()
 def deliver_due_emails() -> dict[str, int]:
     return actions.deliver_due_emails(now())
+
+
+@task()
+def deliver_emails(email_ids: list[int]) -> dict[str, int]:
+    return actions.deliver_batch(email_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.shortcuts import render
 
 from kyocho.accounts.permissions import is_staff_member
 from kyocho.audit.queries import events_for
+from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.intake.queries import triage_queue
 from kyocho.public.web import View, not_found_as_404
@@ -41,12 +43,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/dashboard.html", context)
 
 
+# The case page is made of panels: each is (template, context function) and reads only through queries.
+# A panel's context function takes (request, case) and returns what its template needs; keep its number
+# of queries independent of the number of developers (``kyocho bench case-page`` counts them).
+CasePanel = tuple[str, Callable[[HttpRequest, Case], dict[str, Any]]]
+
+
+def _participants_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {"participations": visible_participations(request.user, case)}
+
+
+def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {"events": events_for(case)}
+
+
+CASE_PANELS: list[CasePanel] = [
+    ("staff/case/participants.html", _participants_panel),
+    ("staff/includes/candidates_panel.html", lambda request, case: {}),
+    ("staff/case/audit.html", _audit_panel),
+]
+
+
 @staff_page
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_case_by_reference(request.user, reference)
-    context = {
-        "case": case,
-        "participations": visible_participations(request.user, case),
-        "events": events_for(case),
-    }
-    return render(request, "staff/case_detail.html", context)
+    context: dict[str, Any] = {"case": case}
+    panels = []
+    for template, build in CASE_PANELS:
+        context.update(build(request, case))
+        panels.append(template)
+    return render(request, "staff/case_detail.html", {**context, "panels": panels})

@@ -8,12 +8,13 @@ import itertools
 import pytest
 
 from kyocho.advisories.workflow import ADVISORY
-from kyocho.cases.workflow import CASE, PARTICIPATION
+from kyocho.cases.workflow import CASE, CVE, PARTICIPATION, REVIEW
 from kyocho.core.errors import TransitionNotAllowed
 from kyocho.core.statedoc import all_tables, render_markdown
 from kyocho.core.workflow import TransitionTable
 from kyocho.disclosure.workflow import EMBARGO, EXTENSION
 from kyocho.intake.workflow import REPORT
+from kyocho.messaging.workflow import INBOUND
 
 TABLES: list[TransitionTable] = all_tables()
 
@@ -30,6 +31,15 @@ EXPECTED_ALLOWED = {
         ("revise", "exited"), ("active", "exited"),
     },
     EXTENSION: {("pending", "accepted"), ("pending", "refused")},
+    REVIEW: {("pending", "approved"), ("pending", "returned"), ("approved", "pending"), ("returned", "pending")},
+    CVE: {
+        ("none", "external"), ("none", "reserved"), ("external", "none"), ("reserved", "published"),
+        ("reserved", "none"), ("published", "published"),
+    },
+    INBOUND: {
+        ("received", "threaded"), ("received", "intake"), ("received", "bounce"), ("received", "held"),
+        ("held", "threaded"), ("held", "intake"), ("held", "handled"),
+    },
     ADVISORY: {
         ("draft", "in_review"), ("in_review", "approved"), ("in_review", "draft"), ("approved", "scheduled"),
         ("approved", "draft"), ("scheduled", "published"), ("scheduled", "approved"), ("published", "published"),

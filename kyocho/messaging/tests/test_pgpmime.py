@@ -4,52 +4,22 @@ from __future__ import annotations
 
 import email
 import email.policy
-import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from kyocho.messaging import openpgp, pgpmime
-from kyocho.messaging.gpgtesting import coordinator_data_dir, kill_agent
+from kyocho.messaging.gpgtesting import coordinator_data_dir, peer, run_gpg
 
 TEXT = "Case JVN#12345678: please confirm receipt. 修正予定日を教えてください。"
-
-
-def run_gpg(home: Path, *args: str, data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--yes", "--trust-model", "always", "--status-fd", "2", *args],
-        input=data,
-        capture_output=True,
-        check=False,
-    )
-
-
-def new_home(factory: pytest.TempPathFactory, name: str, email_address: str) -> tuple[Path, str]:
-    """A GnuPG home with one fresh Ed25519/Cv25519 key; returns (home, armoured public key)."""
-    home = factory.mktemp(name)
-    home.chmod(0o700)
-    run_gpg(home, "--passphrase", "", "--quick-gen-key", email_address, "ed25519", "sign", "never")
-    fingerprint = run_gpg(home, "--with-colons", "--list-keys").stdout.decode().split("fpr:::::::::")[1].split(":")[0]
-    run_gpg(home, "--passphrase", "", "--quick-add-key", fingerprint, "cv25519", "encr", "never")
-    return home, run_gpg(home, "--armor", "--export").stdout.decode()
 
 
 @pytest.fixture(scope="session")
 def server_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield from coordinator_data_dir(tmp_path_factory)
-
-
-def peer(factory: pytest.TempPathFactory, server_data: Path, name: str, address: str) -> Iterator[tuple[Path, str]]:
-    """A correspondent's GnuPG: a key of its own, and the coordinator's public key."""
-    home, public = new_home(factory, name, address)
-    with override_settings(DATA_DIR=server_data):
-        run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
-    yield home, public
-    kill_agent(home)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,13 @@ import pytest
 from kyocho.core.errors import TransitionNotAllowed
 from kyocho.messaging.workflow import EMAIL, EmailStatus
 
-ALLOWED = {("pending", "sending"), ("sending", "sent"), ("sending", "pending"), ("sending", "failed")}
+ALLOWED = {
+    ("pending", "sending"),
+    ("sending", "sent"),
+    ("sending", "pending"),
+    ("sending", "failed"),
+    ("sent", "bounced"),
+}
 
 
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(EmailStatus.values, repeat=2)))
@@ -21,5 +27,5 @@ def test_every_pair(current: str, target: str) -> None:
             EMAIL.check(current, target)
 
 
-def test_sent_and_failed_are_final() -> None:
-    assert EMAIL.final_states() == {EmailStatus.SENT, EmailStatus.FAILED}
+def test_failed_and_bounced_are_final() -> None:
+    assert EMAIL.final_states() == {EmailStatus.FAILED, EmailStatus.BOUNCED}
