@@ -6,17 +6,20 @@ thread gets NotFound; PermissionDenied only goes to those who can see it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kyocho.accounts.models import User
 from kyocho.audit.actions import record
 from kyocho.cases import conversation_queries
 from kyocho.cases.actions import _as_id, _choice, _locked_case, _plain_text, require_coordinator_on_case
-from kyocho.cases.models import Case, Message, ReadMark, Thread, ThreadKind
+from kyocho.cases.models import Case, Message, MessageAttachment, ReadMark, Thread, ThreadKind
+from kyocho.cases.workflow import MessageSource
 from kyocho.core.actions import lock, required_text
+from kyocho.core.attachments import CheckedUpload, Upload, check_uploads, removing_files_on_failure, write_file
 from kyocho.core.clock import now
 from kyocho.core.errors import InvalidInput, NotFound
 
@@ -110,28 +113,112 @@ def _locked_visible_thread(thread_id: Any, actor: Any) -> Thread:
     return lock(Thread, thread.pk)
 
 
-def post_message(thread_id: int, *, body: str, actor: Any) -> Message:
+def post_message(
+    thread_id: int, *, body: str, actor: Any, attachments: Sequence[Upload] = (), source: str = MessageSource.WEB
+) -> Message:
     """Coordinators, and the members of the parties of the thread, write in it."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotFound()
-    body = required_text(body if isinstance(body, str) else None, "body", _("Message"), max_length=MAX_BODY)
-    with transaction.atomic():
+    body = _message_body(body)
+    checked = check_uploads(attachments)
+    with removing_files_on_failure() as stored, transaction.atomic():
         thread = _locked_visible_thread(thread_id, actor)
-        message = Message(
-            thread=thread,
+        message = _save_message(
+            thread,
             author=actor,
-            author_organisation_id=conversation_queries.posting_organisation(actor, thread),
+            organisation_id=conversation_queries.posting_organisation(actor, thread),
             body=body,
-            posted_at=now(),
-        )
-        message.save()
-        record(
-            "case:message:posted",
+            source=_choice(source, MessageSource, "source"),
+            attachments=checked,
+            stored=stored,
             actor=actor,
-            subject=thread.case,
-            data={"thread": thread.pk, "message": message.pk},
         )
         _mark(thread, actor, message)
+    return message
+
+
+def post_message_from_mail(
+    thread_id: int,
+    *,
+    body: str,
+    organisation_id: int | None,
+    author: User | None,
+    signature: str,
+    attachments: Sequence[Upload] = (),
+    inbound_mail_id: int | None = None,
+) -> Message:
+    """A mail reply threaded by inbound mail (the system acts): written for ``organisation_id`` (the
+    party the reply token names; None for the reporter), by ``author`` when the sender has an account.
+    Attachments that are not allowed are refused here like on the web; inbound mail then holds the mail."""
+    body = _message_body(body)
+    checked = check_uploads(attachments)
+    with removing_files_on_failure() as stored, transaction.atomic():
+        thread = lock(Thread, thread_id)
+        message = _save_message(
+            thread,
+            author=author,
+            organisation_id=organisation_id,
+            body=body,
+            source=MessageSource.EMAIL,
+            attachments=checked,
+            stored=stored,
+            actor=None,
+            signature=signature,
+            inbound_mail_id=inbound_mail_id,
+        )
+    return message
+
+
+def _message_body(body: Any) -> str:
+    return required_text(body if isinstance(body, str) else None, "body", _("Message"), max_length=MAX_BODY)
+
+
+def _save_message(
+    thread: Thread,
+    *,
+    author: Any,
+    organisation_id: int | None,
+    body: str,
+    source: str,
+    attachments: Sequence[CheckedUpload],
+    stored: list[str],
+    actor: Any,
+    signature: str = "",
+    inbound_mail_id: int | None = None,
+) -> Message:
+    """The one place a message is written: the row, its files, and the audit event."""
+    message = Message.objects.create(
+        thread=thread,
+        author=author,
+        author_organisation_id=organisation_id,
+        body=body,
+        posted_at=now(),
+        source=source,
+        signature=signature,
+        inbound_mail_id=inbound_mail_id,
+    )
+    for upload in attachments:
+        stored.append(write_file(upload.content))
+        MessageAttachment.objects.create(
+            message=message,
+            filename=upload.filename,
+            stored_name=stored[-1],
+            size=len(upload.content),
+            kind=upload.kind,
+            sha256=upload.sha256,
+        )
+    record(
+        "case:message:posted",
+        actor=actor,
+        subject=thread.case,
+        data={
+            "thread": thread.pk,
+            "message": message.pk,
+            "source": source,
+            "signature": signature or None,
+            "attachments": [upload.sha256 for upload in attachments],
+        },
+    )
     return message
 
 

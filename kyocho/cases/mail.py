@@ -27,13 +27,16 @@ from kyocho.accounts.roles import VENDOR_ROLES, Role
 from kyocho.audit.actions import record
 from kyocho.cases.models import Case, Participation, ReplyToken, Thread, ThreadKind
 from kyocho.core.clock import now
-from kyocho.messaging.actions import enqueue_email
+from kyocho.intake.workflow import ReportStatus
+from kyocho.messaging.actions import enqueue_email, enqueue_from_template
 from kyocho.messaging.models import OutboundEmail
+from kyocho.messaging.pgpmime import recipient_fingerprint
 from kyocho.messaging.rendering import language_codes, render_email
 from kyocho.vendors.key_queries import key_emails, usable_keys
 from kyocho.vendors.models import PublicKey, Registration
 
 PORTAL_NOTICE = "portal_notice"
+REPORTER_NOTICE = "reporter_notice"
 TOKEN_BYTES = 20  # 160 bits, written as 32 lower-case base32 letters (mail systems may fold case)
 
 
@@ -155,6 +158,11 @@ def _has_password(address: str) -> bool:
 # --- Sending ---------------------------------------------------------------------------------------
 
 
+def _require_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{name} must be called inside the transaction of the change it reports")
+
+
 def tell_developer(
     participation: Participation,
     template: str,
@@ -162,14 +170,14 @@ def tell_developer(
     *,
     purpose: str,
     actor: Any,
+    thread: Thread | None = None,
 ) -> list[tuple[Recipient, OutboundEmail]]:
     """One message per contact of the developer: ``template`` with the details, signed and encrypted
-    to the contact's key, or the content-free portal notice. Replies thread into the developer's
-    private conversation. Call inside the transaction of the change being reported."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("tell_developer must be called inside the transaction of the change it reports")
+    to the contact's key, or the content-free portal notice. Replies thread into ``thread`` (default:
+    the developer's private conversation). Call inside the transaction of the change being reported."""
+    _require_transaction("tell_developer")
     case = participation.case
-    thread = party_thread(case, ThreadKind.DEVELOPER, participation.organisation_id, actor=actor)
+    thread = thread or party_thread(case, ThreadKind.DEVELOPER, participation.organisation_id, actor=actor)
     headers = {"Reply-To": reply_address(reply_token(thread, participation.organisation_id))}
     link = site_link(reverse("portal:case", args=[case.reference]))
     sent = []
@@ -187,6 +195,70 @@ def tell_developer(
         )
         sent.append((recipient, email))
     return sent
+
+
+def tell_reporters(
+    case: Case,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    purpose: str,
+    actor: Any,
+    without_key: str = REPORTER_NOTICE,
+) -> list[OutboundEmail]:
+    """One message to the reporter of each report accepted into the case, in the report's language:
+    ``template`` encrypted to the key the reporter gave, else ``without_key`` (by default a content-free
+    notice; pass ``template`` again for news that is safe in the clear). Replies go to the reporter thread."""
+    _require_transaction("tell_reporters")
+    reports = case.reports.filter(status=ReportStatus.ACCEPTED).order_by("pk")
+    if not reports:
+        return []
+    thread = party_thread(case, ThreadKind.REPORTER, None, actor=actor)
+    headers = {"Reply-To": reply_address(reply_token(thread, None))}
+    sent = []
+    for report in reports:
+        usable = bool(recipient_fingerprint(report.reporter_pgp_key))
+        sent.append(
+            enqueue_from_template(
+                template if usable else without_key,
+                {**context, "case": case, "report": report, "has_account": report.reporter_id is not None},
+                to=report.reporter_email,
+                language=_language(report.language),
+                purpose=purpose,
+                actor=actor,
+                related=report,
+                headers=headers,
+                encrypt_to=report.reporter_pgp_key if usable else "",
+            )
+        )
+    return sent
+
+
+def tell_partner(
+    case: Case, organisation_id: int, template: str, context: Mapping[str, Any], *, purpose: str, actor: Any
+) -> list[OutboundEmail]:
+    """A content-free portal notice to each member of a partner team (partners register no keys here):
+    ``template`` is used only for what may travel in the clear. Replies go to the partner thread."""
+    _require_transaction("tell_partner")
+    thread = party_thread(case, ThreadKind.PARTNER, organisation_id, actor=actor)
+    headers = {"Reply-To": reply_address(reply_token(thread, organisation_id))}
+    members = User.objects.filter(
+        is_active=True, memberships__organisation_id=organisation_id, memberships__role=Role.PARTNER
+    ).distinct()
+    link = site_link(reverse("portal:case", args=[case.reference]))
+    return [
+        enqueue_from_template(
+            template,
+            {**context, "case": case, "recipient_name": str(member), "link": link},
+            to=member.email,
+            language=_language(member.preferred_language),
+            purpose=purpose,
+            actor=actor,
+            related=case,
+            headers=headers,
+        )
+        for member in members
+    ]
 
 
 def _enqueue(

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -32,11 +31,12 @@ from kyocho.audit.actions import record
 from kyocho.cases import actions as cases
 from kyocho.cases.models import Case
 from kyocho.cases.workflow import CaseStatus
+from kyocho.core import attachments
 from kyocho.core.actions import lock
 from kyocho.core.clock import add_business_days, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import hash_token, new_secret_token, public_reference
-from kyocho.intake import attachments, queries, ssvc
+from kyocho.intake import queries, ssvc
 from kyocho.intake.models import Answer, CreditPreference, InformationRequest, Report, ReportAttachment, ReportMessage
 from kyocho.intake.workflow import OPEN_STATES, REPORT, RejectionReason, ReportKind, ReportStatus
 from kyocho.messaging.actions import enqueue_from_template
@@ -113,21 +113,9 @@ def submit_report(
     clean = _clean_submission(ReportKind(kind), fields, default_email=person.email if person and not on_behalf else "")
     checked = attachments.check_uploads(files)
     token = new_secret_token() if person is None or on_behalf else None
-    with _removing_files_on_failure() as stored:
+    with attachments.removing_files_on_failure() as stored:
         report = _file_report(kind, clean, person, language, token, on_behalf, checked, stored, suspected_spam)
     return report, token
-
-
-@contextmanager
-def _removing_files_on_failure() -> Iterator[list[str]]:
-    """Attachment files are written before the transaction commits; if it does not, they go."""
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        for name in stored:
-            attachments.remove_file(name)
-        raise
 
 
 def _file_report(
@@ -502,6 +490,7 @@ def _tell_reporter(report: Report, template: str, *, actor: Any, **context: Any)
         purpose=f"report:{template.removeprefix('report_')}",
         actor=actor,
         related=report,
+        encrypt_to=report.reporter_pgp_key,  # the form promises it: with a usable key, mail is encrypted
     )
 
 

@@ -126,7 +126,7 @@ class InformationRequest(models.Model):
 
 class ReportAttachment(models.Model):
     """A file sent with a report. The bytes live under DATA_DIR/attachments under a random name,
-    outside anything the web server serves; ``intake.attachments`` writes and reads them."""
+    outside anything the web server serves; ``core.attachments`` writes and reads them."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=200)  # as the sender named it; shown, never used as a path

@@ -36,7 +36,7 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import InvalidInput
 from kyocho.messaging.models import OutboundEmail
-from kyocho.messaging.pgpmime import sign_and_encrypt_mime
+from kyocho.messaging.pgpmime import recipient_fingerprint, sign_and_encrypt_mime
 from kyocho.messaging.rendering import check_language, render_email
 from kyocho.messaging.signals import email_outcome
 from kyocho.messaging.workflow import EMAIL, EmailStatus
@@ -119,11 +119,24 @@ def enqueue_from_template(
     purpose: str,
     actor: Any,
     related: models.Model | None = None,
+    headers: Mapping[str, str] | None = None,
+    encrypt_to: str = "",
 ) -> OutboundEmail:
-    """``render_email`` then ``enqueue_email``: the usual way to tell someone something."""
+    """``render_email`` then ``enqueue_email``: the usual way to tell someone something. With
+    ``encrypt_to`` the message is encrypted to that key when it is a usable one (see ``enqueue_email``)."""
     subject, body = render_email(template, context, language)
+    fingerprint = recipient_fingerprint(encrypt_to) if encrypt_to else ""
     return enqueue_email(
-        to=to, subject=subject, body=body, purpose=purpose, language=language, actor=actor, related=related
+        to=to,
+        subject=subject,
+        body=body,
+        purpose=purpose,
+        language=language,
+        actor=actor,
+        related=related,
+        headers=headers,
+        encrypt_to=encrypt_to if fingerprint else "",
+        key_fingerprint=fingerprint,
     )
 
 

@@ -71,6 +71,21 @@ def _inner_entity(message: EmailMessage) -> bytes:
     return inner.as_bytes(policy=email.policy.SMTP)
 
 
+def recipient_fingerprint(armored_key: str) -> str:
+    """The fingerprint of the one certificate in ``armored_key`` that mail can be encrypted to, or ""
+    when the text is not exactly one readable OpenPGP certificate with an encryption-capable key."""
+    if not isinstance(armored_key, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in armored_key:
+        return ""
+    try:
+        certs = pysequoia.Cert.split_bytes(armored_key.encode())
+        if len(certs) != 1:
+            return ""
+        pysequoia.encrypt(b"probe", recipients=certs)
+    except Exception:  # pysequoia raises plain Exceptions for unreadable or unusable keys
+        return ""
+    return str(certs[0].fingerprint).upper()
+
+
 def sign_and_encrypt_mime(message: EmailMessage, *, recipient_armored_key: str) -> EmailMessage:
     """``message`` as RFC 3156 PGP/MIME: signed by the coordinator, encrypted to one recipient only.
 

@@ -10,8 +10,8 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kyocho.core import attachments as files_policy
 from kyocho.core.errors import DomainError
-from kyocho.intake import attachments as files_policy
 from kyocho.intake.actions import REQUIRED_BY_KIND
 from kyocho.intake.models import Answer, CreditPreference, Report
 from kyocho.intake.workflow import ReportKind

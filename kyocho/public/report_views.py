@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kyocho.core import attachments
 from kyocho.core.errors import DomainError
 from kyocho.core.ratelimit import RateLimited, hit
-from kyocho.intake import actions, attachments, tracking
+from kyocho.intake import actions, tracking
 from kyocho.intake.models import Report
 from kyocho.intake.queries import information_requests, report_for_token
 from kyocho.intake.workflow import OPEN_STATES

@@ -110,7 +110,13 @@ def test_developer_and_coordinator_talk_privately(coordinator, case, vendor_org,
     with audited() as names:
         message = conversations.post_message(thread.pk, body="  Please confirm **receipt**.  ", actor=coordinator)
     assert names == ["case:message:posted"]
-    assert last_event("case:message:posted").data == {"thread": thread.pk, "message": message.pk}
+    assert last_event("case:message:posted").data == {
+        "thread": thread.pk,
+        "message": message.pk,
+        "source": "web",
+        "signature": None,
+        "attachments": [],
+    }
     assert message.body == "Please confirm **receipt**."
     reply = conversations.post_message(thread.pk, body="Received.", actor=vendor_member)
     assert reply.author_organisation == vendor_org
@@ -302,3 +308,50 @@ def test_query_count_is_constant_per_page(
     reader = User.objects.get(pk=vendor_member.pk)  # fresh: its memberships are read within the count
     with django_assert_num_queries(3):  # memberships, the thread, the page of messages with authors
         convo.messages(reader, thread.pk)
+
+
+# --- attachments and mail-borne messages
+
+
+@pytest.fixture
+def _attachments_dir(settings: Any, tmp_path: Any) -> None:
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.mark.usefixtures("_attachments_dir")
+def test_a_message_keeps_its_attachments(coordinator, case, vendor_org) -> None:
+    from kyocho.core.attachments import Upload, read_file
+
+    thread = developer_thread(case, vendor_org, coordinator)
+    message = conversations.post_message(
+        thread.pk, body="Logs attached.", actor=coordinator, attachments=[Upload("crash.txt", b"segfault at 0x0\n")]
+    )
+    (attachment,) = message.attachments.all()
+    assert (attachment.filename, attachment.kind, attachment.size) == ("crash.txt", "text", 16)
+    assert read_file(attachment.stored_name) == b"segfault at 0x0\n"
+    assert last_event("case:message:posted").data["attachments"] == [attachment.sha256]
+
+
+@pytest.mark.usefixtures("_attachments_dir")
+def test_a_refused_attachment_stores_no_message(coordinator, case, vendor_org) -> None:
+    from kyocho.cases.models import Message
+    from kyocho.core.attachments import Upload
+
+    thread = developer_thread(case, vendor_org, coordinator)
+    with pytest.raises(InvalidInput) as refused:
+        conversations.post_message(
+            thread.pk, body="Binary.", actor=coordinator, attachments=[Upload("tool.exe", b"MZ\x90\x00\x03")]
+        )
+    assert refused.value.field == "attachments"
+    assert not Message.objects.exists()
+
+
+@pytest.mark.usefixtures("_attachments_dir")
+def test_a_mail_reply_is_written_by_the_system_for_the_party_of_its_token(coordinator, case, vendor_org) -> None:
+    thread = developer_thread(case, vendor_org, coordinator)
+    message = conversations.post_message_from_mail(
+        thread.pk, body="We confirm receipt.", organisation_id=vendor_org.pk, author=None, signature="verified"
+    )
+    assert (message.source, message.signature, message.author_organisation_id) == ("email", "verified", vendor_org.pk)
+    event = last_event("case:message:posted")
+    assert event.actor_label == "system" and event.data["source"] == "email"

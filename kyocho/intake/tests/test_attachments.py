@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kyocho.accounts.models import User
+from kyocho.core.attachments import Upload, check_uploads, sniff, storage_dir
 from kyocho.core.errors import InvalidInput
 from kyocho.intake import actions
-from kyocho.intake.attachments import Upload, check_uploads, sniff, storage_dir
 from kyocho.intake.models import Report
 from kyocho.intake.tests.formhelpers import PNG, _data_dir, _fresh_rate_limits, post_report, submit_and_track
 from kyocho.intake.tests.helpers import SOFTWARE_REPORT

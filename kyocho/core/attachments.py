@@ -1,13 +1,14 @@
-"""Report attachments: checked by what their bytes are (never by name or declared type), stored under
-random names in DATA_DIR/attachments, outside anything the web server serves, and handed back only
-as downloads to whoever may see the report.
+"""Attachments of reports and of conversation messages: checked by what their bytes are (never by
+name or declared type), stored under random names in DATA_DIR/attachments, outside anything the web
+server serves, and handed back only as downloads to whoever may see what they are attached to.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,3 +149,15 @@ def remove_file(stored_name: str) -> None:
 
 def read_file(stored_name: str) -> bytes:
     return (storage_dir() / stored_name).read_bytes()
+
+
+@contextmanager
+def removing_files_on_failure() -> Iterator[list[str]]:
+    """Files are written before the transaction commits; if it does not, the names collected here go."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            remove_file(name)
+        raise
