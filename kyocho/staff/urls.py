@@ -9,6 +9,7 @@ urlpatterns = [
     path("reports/<str:reference>/", triage_views.report_detail, name="report"),
     path("reports/<str:reference>/<slug:transition>/", triage_views.report_transition, name="report_transition"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("cases/<str:reference>/audit/", views.case_audit, name="case_audit"),
     path("cases/<str:reference>/candidates/", candidate_views.candidates, name="candidates"),
     path("cases/<str:reference>/candidates/add/", candidate_views.add_candidate, name="add_candidate"),
     path("registry/", registry_views.registry, name="registry"),

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -53,8 +54,13 @@ def _participants_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {"participations": visible_participations(request.user, case)}
 
 
+CASE_PAGE_EVENTS = 50
+AUDIT_PAGE_EVENTS = 200
+
+
 def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
-    return {"events": events_for(case)}
+    """The newest events; the whole trail has a page of its own (a big case has thousands)."""
+    return {"events": events_for(case).order_by("-seq")[:CASE_PAGE_EVENTS], "events_limit": CASE_PAGE_EVENTS}
 
 
 CASE_PANELS: list[CasePanel] = [
@@ -73,3 +79,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         context.update(build(request, case))
         panels.append(template)
     return render(request, "staff/case_detail.html", {**context, "panels": panels})
+
+
+@staff_page
+def case_audit(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's whole audit trail, newest first, a page at a time."""
+    case = get_case_by_reference(request.user, reference)
+    page = Paginator(events_for(case).order_by("-seq"), AUDIT_PAGE_EVENTS).get_page(request.GET.get("page"))
+    return render(request, "staff/case_audit.html", {"case": case, "page": page})

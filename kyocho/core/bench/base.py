@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.core.management import call_command
+from django.db import connections
+
 STARTUP_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 30
 RUNNING_LINE = re.compile(r"kyocho is running at (http://\S+?)/?\s")
@@ -103,3 +106,24 @@ def _wait_until_running(process: subprocess.Popen[str]) -> str:
         if found:
             return found.group(1)
     raise RuntimeError("kyocho serve stopped before it was ready")
+
+
+@contextmanager
+def scratch_database(directory: Path) -> Iterator[None]:
+    """Point the default connection at a new SQLite file for the duration, then put it back."""
+    original = connections.settings["default"]
+    connections["default"].close()
+    connections.settings["default"] = {
+        **original,
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(directory / "bench.sqlite3"),
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
+    }
+    del connections["default"]
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
+    finally:
+        connections["default"].close()
+        connections.settings["default"] = original
+        del connections["default"]

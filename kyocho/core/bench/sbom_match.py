@@ -13,15 +13,13 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from kyocho.core.bench.base import Benchmark, Option
+from kyocho.core.bench.base import Benchmark, Option, scratch_database
 
 COMPONENTS_PER_PRODUCT = 100
 PRODUCTS_PER_DEVELOPER = 10
@@ -41,7 +39,7 @@ def run(components: int, out: Output, *, scan_repeats: int = 3, seed: int = 7) -
     """Build the registry, time both ways, print progress to ``out``; the figures as a dict."""
     if components < COMPONENTS_PER_PRODUCT:
         raise ValueError(f"use at least {COMPONENTS_PER_PRODUCT} components")
-    with tempfile.TemporaryDirectory(prefix="kyocho-bench-") as directory, _scratch_database(Path(directory)):
+    with tempfile.TemporaryDirectory(prefix="kyocho-bench-") as directory, scratch_database(Path(directory)):
         started = time.perf_counter()
         expected = _seed(components, random.Random(seed))  # noqa: S311 — test data, not secrets
         out.write(f"built {components} components in {time.perf_counter() - started:.1f} s\n")
@@ -69,27 +67,6 @@ BENCHMARK = Benchmark(
         Option("--scan-repeats", int, 3, "How often the plain scan is timed (default: %(default)s)."),
     ),
 )
-
-
-@contextmanager
-def _scratch_database(directory: Path) -> Iterator[None]:
-    """Point the default connection at a new SQLite file for the duration, then put it back."""
-    original = connections.settings["default"]
-    connections["default"].close()
-    connections.settings["default"] = {
-        **original,
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(directory / "bench.sqlite3"),
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
-    }
-    del connections["default"]
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = original
-        del connections["default"]
 
 
 def _seed(components: int, rng: random.Random) -> int:

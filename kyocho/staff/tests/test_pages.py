@@ -159,3 +159,25 @@ def test_questions_to_the_reporter_show_on_the_report(client_for: ClientFor, coo
     detail = client.get(f"/staff/reports/{report.reference}/").content.decode()
     assert "Which firmware build?" in detail
     assert "Not answered yet." in detail
+
+
+def test_the_case_page_shows_the_newest_events_and_the_trail_page_all_of_them(
+    client_for: ClientFor, coordinator: User, case: Any
+) -> None:
+    from kyocho.cases import actions as cases
+    from kyocho.staff.views import AUDIT_PAGE_EVENTS, CASE_PAGE_EVENTS
+
+    for n in range(CASE_PAGE_EVENTS + 5):
+        cases.update_case_details(case.pk, summary=f"Summary {n}", actor=coordinator)
+    client = client_for(coordinator)
+    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert page.count("<code>case:case:updated</code>") == CASE_PAGE_EVENTS
+    assert f'href="/staff/cases/{case.reference}/audit/"' in page
+    trail = client.get(f"/staff/cases/{case.reference}/audit/").content.decode()
+    assert trail.count("<code>case:case:updated</code>") == CASE_PAGE_EVENTS + 5
+    assert "<code>case:case:opened</code>" in trail
+    assert AUDIT_PAGE_EVENTS > CASE_PAGE_EVENTS + 10  # one page here; paging is Django's Paginator
+
+
+def test_the_audit_trail_page_is_staff_only(client_for: ClientFor, vendor_member: User, case: Any) -> None:
+    assert client_for(vendor_member).get(f"/staff/cases/{case.reference}/audit/").status_code == 404
