@@ -26,7 +26,7 @@ from kyocho.accounts.roles import OrganisationKind, Role
 from kyocho.cases import actions as cases
 from kyocho.cases import queries as case_queries
 from kyocho.cases.models import Case, Participation
-from kyocho.cases.workflow import ParticipationStatus
+from kyocho.cases.workflow import ContactChannel, ContactOutcome, ParticipationStatus
 from kyocho.core.bootstrap import ensure_membership, ensure_organisation
 from kyocho.core.clock import now
 from kyocho.core.errors import NotFound, PermissionDenied
@@ -228,6 +228,24 @@ def coordination_under_way(demo: Demo) -> None:
         cases.share_case_with_partner(case.pk, organisation_id=partner.pk, actor=coordinator)
 
 
+def follow_up_by_phone(demo: Demo) -> None:
+    """The second developer has not acknowledged yet, so the coordinator phoned its PSIRT and logged the
+    call (the developer's page, linked from the case's developer list, shows it and the progress)."""
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    assert demo.case is not None, "an earlier part makes the case"
+    participation = case_queries.visible_participations(coordinator, demo.case).get(organisation=demo.developers[1])
+    called = case_queries.contact_attempts(coordinator, participation.pk).filter(channel=ContactChannel.PHONE)
+    if participation.status == ParticipationStatus.NOTIFIED and not called.exists():
+        cases.log_contact_attempt(
+            participation.pk,
+            channel=ContactChannel.PHONE,
+            outcome=ContactOutcome.NO_ANSWER,
+            address="+81-3-0000-0000 (demo)",
+            note="Called the PSIRT desk; left a message asking them to confirm the notification.",
+            actor=coordinator,
+        )
+
+
 def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
     participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
     participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
@@ -313,6 +331,7 @@ STORY: list[Callable[[Demo], None]] = [
     waiting_report_triaged,
     conversation_with_the_finder,
     coordination_under_way,
+    follow_up_by_phone,
     products_with_sboms,
     developer_registry,
 ]

@@ -205,6 +205,10 @@ KYOCHO: dict[str, Any] = {
     "DEFAULT_DISCLOSURE_DAYS": env_int("KYOCHO_DEFAULT_DISCLOSURE_DAYS", 45, minimum=1),
     "REMINDER_DAYS": env_int("KYOCHO_REMINDER_DAYS", 7, minimum=1),
     "ESCALATION_DAYS": env_int("KYOCHO_ESCALATION_DAYS", 14, minimum=1),
+    # The staff digest goes out once a day at this hour of KYOCHO_TIME_ZONE; it lists the target
+    # disclosure dates of the next DIGEST_DISCLOSURE_DAYS days.
+    "DIGEST_HOUR": env_int("KYOCHO_DIGEST_HOUR", 9, minimum=0, maximum=23),
+    "DIGEST_DISCLOSURE_DAYS": env_int("KYOCHO_DIGEST_DISCLOSURE_DAYS", 7, minimum=1),
     "UNREACHABLE_MIN_ATTEMPTS": env_int("KYOCHO_UNREACHABLE_MIN_ATTEMPTS", 3, minimum=1),
     "UNREACHABLE_MIN_DAYS": env_int("KYOCHO_UNREACHABLE_MIN_DAYS", 30, minimum=1),
     "UNREACHABLE_MIN_CHANNELS": env_int("KYOCHO_UNREACHABLE_MIN_CHANNELS", 2, minimum=1),

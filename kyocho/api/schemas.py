@@ -46,6 +46,7 @@ class NewTokenOut(TokenOut):
 
 
 class ParticipantOut(Schema):
+    id: int = Field(..., description="The participation: its follow-up is at /participations/{id} (staff).")
     organisation_id: int
     organisation: str = Field(..., alias="organisation.name")
     status: str

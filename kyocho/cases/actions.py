@@ -476,10 +476,23 @@ def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
 
 
 def _log_attempt(
-    participation: Participation, *, channel: str, outcome: str, at: dt.datetime, actor: Any, note: str = ""
+    participation: Participation,
+    *,
+    channel: str,
+    outcome: str,
+    at: dt.datetime,
+    actor: Any,
+    note: str = "",
+    address: str = "",
 ) -> ContactAttempt:
     return ContactAttempt.objects.create(
-        participation=participation, channel=channel, outcome=outcome, at=at, note=note, recorded_by=actor
+        participation=participation,
+        channel=channel,
+        outcome=outcome,
+        at=at,
+        note=note,
+        address=address,
+        recorded_by=actor,
     )
 
 
@@ -490,21 +503,29 @@ def log_contact_attempt(
     outcome: str,
     note: str,
     at: dt.datetime | None = None,
+    address: str = "",
     actor: Any,
 ) -> ContactAttempt:
-    """Record one attempt to reach a notified developer (by staff, or by the system for mail it sent)."""
+    """Record one attempt to reach a notified developer (by staff, or by the system for mail it sent);
+    ``address`` is the number, address or partner it went to."""
     channel = _choice(channel, ContactChannel, "channel")
     outcome = _choice(outcome, ContactOutcome, "outcome")
     note = _plain_text(note, "note")
+    address = _plain_text(address, "address", max_length=254)
     with _locked_participation(
         participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
     ) as participation:
         if participation.status in {P.IDENTIFIED, P.CLOSED}:
             raise Conflict(_("Contact attempts are logged for a developer that was notified and is not closed."))
         when = _attempt_time(at, participation)
-        attempt = _log_attempt(participation, channel=channel, outcome=outcome, at=when, actor=actor, note=note)
+        attempt = _log_attempt(
+            participation, channel=channel, outcome=outcome, at=when, actor=actor, note=note, address=address
+        )
         _audit_participant(
-            "contact_logged", participation, actor=actor, data={"channel": channel, "outcome": outcome, "at": when}
+            "contact_logged",
+            participation,
+            actor=actor,
+            data={"attempt": attempt.pk, "channel": channel, "outcome": outcome, "at": when},
         )
     return attempt
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -16,6 +16,9 @@ from kyocho.cases.models import Answer, Case, ContactAttempt, Participation, Vul
 from kyocho.cases.workflow import CaseStatus, ParticipationStatus
 from kyocho.core.errors import NotFound
 from kyocho.intake.workflow import ReportStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 NO_RESPONSE = "no_response"
 
@@ -191,12 +194,47 @@ class UnreachableProgress:
             )
         return missing
 
+    @classmethod
+    def counted(
+        cls, *, attempts: int, channels: int, first: dt.datetime | None, last: dt.datetime | None
+    ) -> UnreachableProgress:
+        """From the counts and the first and last attempt: the days are those the attempts span."""
+        days = (last - first).days if first is not None and last is not None else 0
+        return cls(attempts=attempts, days=days, channels=channels)
+
+
+class ContactCounts(TypedDict):
+    attempt_count: int
+    channel_count: int
+    first_attempt_at: dt.datetime | None
+    last_attempt_at: dt.datetime | None
+
+
+def with_contact_progress(
+    participations: QuerySet[Participation],
+) -> QuerySet[WithAnnotations[Participation, ContactCounts]]:
+    """Each participation with the counts of its contact attempts, in the same query whatever the number:
+    ``attempt_count``, ``channel_count``, ``first_attempt_at`` and ``last_attempt_at``."""
+    return participations.annotate(
+        attempt_count=Count("contact_attempts"),
+        channel_count=Count("contact_attempts__channel", distinct=True),
+        first_attempt_at=Min("contact_attempts__at"),
+        last_attempt_at=Max("contact_attempts__at"),
+    )
+
 
 def unreachable_progress(participation: Participation) -> UnreachableProgress:
-    times = list(participation.contact_attempts.values_list("at", flat=True))
-    channels = set(participation.contact_attempts.values_list("channel", flat=True))
-    days = (max(times) - min(times)).days if times else 0
-    return UnreachableProgress(attempts=len(times), days=days, channels=len(channels))
+    counts = (
+        with_contact_progress(Participation.objects.filter(pk=participation.pk))
+        .values("attempt_count", "channel_count", "first_attempt_at", "last_attempt_at")
+        .get()
+    )
+    return UnreachableProgress.counted(
+        attempts=counts["attempt_count"],
+        channels=counts["channel_count"],
+        first=counts["first_attempt_at"],
+        last=counts["last_attempt_at"],
+    )
 
 
 # --- Investigation answers: one cell per (participation, vulnerability, product); no row is no_response.

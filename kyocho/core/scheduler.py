@@ -53,6 +53,10 @@ JOBS: list[Job] = [
     Job("deliver-due-emails", MINUTE, "kyocho.messaging.tasks.deliver_due_emails"),
     Job("expire-unanswered-reports", HOUR, "kyocho.intake.tasks.expire_unanswered_reports"),
     Job("warn-expiring-keys", HOUR, "kyocho.vendors.key_actions.warn_expiring_keys"),
+    Job("remind-silent-developers", HOUR, "kyocho.cases.tasks.send_due_reminders"),
+    Job("escalate-silent-developers", HOUR, "kyocho.cases.tasks.send_due_escalations"),
+    # Quick when not due (one query); the digest itself claims its day, so several schedulers send one.
+    Job("staff-digest", 10 * MINUTE, "kyocho.cases.digest.send_staff_digest"),
     Job("prune-finished-tasks", DAY, "kyocho.core.tasks.prune_finished_tasks"),
 ]
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from kyocho.accounts.permissions import is_staff_member
 from kyocho.audit.queries import events_for
+from kyocho.cases.followup_queries import escalated_developers, unreachable_candidates
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.intake.queries import triage_queue
@@ -40,6 +41,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "reports": triage_queue(request.user)[:DASHBOARD_ROWS],
         "cases": active_cases(request.user)[:DASHBOARD_ROWS],
+        "escalated": escalated_developers(request.user)[:DASHBOARD_ROWS],
+        "unreachable": unreachable_candidates(request.user)[:DASHBOARD_ROWS],
     }
     return render(request, "staff/dashboard.html", context)
 

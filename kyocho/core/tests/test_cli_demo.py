@@ -110,6 +110,7 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:case:owner_assigned",
         "case:vulnerability:added",
         "case:participant:acknowledged",
+        "case:participant:contact_logged",
         "case:partner:shared",
         "vendors:terms:published",
         "vendors:terms:accepted",

@@ -186,6 +186,9 @@ def test_env_int(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KYOCHO_N", "-3")
     with pytest.raises(ConfigError, match="KYOCHO_N=-3 must be at least 0"):
         env_int("KYOCHO_N", 5, minimum=0)
+    monkeypatch.setenv("KYOCHO_N", "24")
+    with pytest.raises(ConfigError, match="KYOCHO_N=24 must be at most 23"):
+        env_int("KYOCHO_N", 9, minimum=0, maximum=23)
 
 
 def test_env_list(monkeypatch: pytest.MonkeyPatch) -> None:
