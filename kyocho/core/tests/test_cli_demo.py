@@ -111,6 +111,8 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:vulnerability:added",
         "case:participant:acknowledged",
         "case:partner:shared",
+        "case:conversation:opened",
+        "case:message:posted",
         "vendors:terms:published",
         "vendors:terms:accepted",
         "vendors:registration:applied",
