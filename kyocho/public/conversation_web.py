@@ -82,8 +82,16 @@ def post_from_form(
     return redirect(here)
 
 
-def thread_view(request: HttpRequest, case: Case, thread_id: int, *, here: str, case_url: str, staff: bool = False,
-                **extra: Any) -> HttpResponse:  # fmt: skip
+def thread_view(
+    request: HttpRequest,
+    case: Case,
+    thread_id: int,
+    *,
+    here: str,
+    case_url: str,
+    staff: bool = False,
+    **extra: Any,
+) -> HttpResponse:
     """A thread's page (staff and portal alike): the form to write in it, a page of messages, and the
     thread read up to its newest message when that page is shown."""
     thread = convo.get_thread_in_case(request.user, case, thread_id)
