@@ -254,6 +254,39 @@ def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Part
     return participation
 
 
+DEMO_CONVERSATIONS: list[tuple[str, int | None, list[tuple[str, str]]]] = [
+    # (thread kind, index of the developer for a private thread, [(author email, message)])
+    ("developer", 0, [
+        ("coordinator@kyocho-cc.example", "Thank you for confirming receipt. Which firmware versions are affected?"),
+        ("admin@vendor-a.example", "Every version up to **2.4.1**. A fix is planned for 2.4.2."),
+    ]),
+    ("all_participants", None, [
+        ("coordinator@kyocho-cc.example", "Welcome to the shared conversation of this case. Other developers are "
+         "shown as “another developer” here until we open the participant list."),
+    ]),
+    ("reporter", None, [
+        ("coordinator@kyocho-cc.example", "We have told the developers. We will let you know the disclosure date."),
+        ("finder@example.net", "Thank you! I can retest the fix when it is ready."),
+    ]),
+]  # fmt: skip
+
+
+def conversations_in_the_case(demo: Demo) -> None:
+    """A few messages: with the first developer, with everyone, and with the finder."""
+    from kyocho.cases import conversations
+
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    case = demo.case
+    assert case is not None, "earlier parts make the case"
+    for kind, developer, posts in DEMO_CONVERSATIONS:
+        organisation = demo.developers[developer].pk if developer is not None else None
+        thread = conversations.open_thread(case.pk, kind=kind, organisation_id=organisation, actor=coordinator)
+        if thread.messages.exists():
+            continue
+        for email, body in posts:
+            conversations.post_message(thread.pk, body=body, actor=demo.people[email])
+
+
 def products_with_sboms(demo: Demo) -> None:
     """A product with an SBOM for each registered demo developer, so the case page's "Find affected
     developers" panel finds them (try purl pkg:npm/lodash with vers:npm/<4.17.21); an unregistered
@@ -332,6 +365,7 @@ STORY: list[Callable[[Demo], None]] = [
     conversation_with_the_finder,
     coordination_under_way,
     follow_up_by_phone,
+    conversations_in_the_case,
     products_with_sboms,
     developer_registry,
 ]

@@ -227,6 +227,8 @@ KYOCHO: dict[str, Any] = {
     # Report forms: attachments and abuse limits (docs/reporting.md).
     "ATTACHMENT_MAX_BYTES": env_int("KYOCHO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1),
     "ATTACHMENT_MAX_COUNT": env_int("KYOCHO_ATTACHMENT_MAX_COUNT", 5, minimum=0),
+    # At most one content-free "new message" notice per party and thread in this many minutes (0: every message).
+    "CONVERSATION_NOTICE_WINDOW_MINUTES": env_int("KYOCHO_CONVERSATION_NOTICE_WINDOW_MINUTES", 15, minimum=0),
     "REPORT_LIMIT_PER_IP": env_int("KYOCHO_REPORT_LIMIT_PER_IP", 10, minimum=1),
     "REPORT_LIMIT_PER_EMAIL": env_int("KYOCHO_REPORT_LIMIT_PER_EMAIL", 5, minimum=1),
     "REPORT_LIMIT_WINDOW_SECONDS": env_int("KYOCHO_REPORT_LIMIT_WINDOW_SECONDS", 3600, minimum=1),

@@ -9,7 +9,7 @@ from ninja.openapi.docs import Swagger
 from kyocho.api import candidates, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
-from kyocho.api.routes import cases, me, participants, reports, tokens
+from kyocho.api.routes import cases, conversations, me, participants, reports, tokens
 
 DESCRIPTION = (
     "kyocho's JSON API for the tooling of product developers and partner coordinators. "
@@ -32,6 +32,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/tokens", tokens.router)
     api.add_router("/cases", cases.router)
     api.add_router("/participations", participants.router)
+    api.add_router("", conversations.router)
     api.add_router("", candidates.router)
     api.add_router("/reports", reports.router)
     api.add_router("", vendors.router)

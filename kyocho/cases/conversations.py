@@ -14,18 +14,20 @@ from django.utils.translation import gettext as _
 
 from kyocho.accounts.models import User
 from kyocho.audit.actions import record
-from kyocho.cases import conversation_queries
+from kyocho.cases import conversation_mail, conversation_queries, mail
 from kyocho.cases.actions import _as_id, _choice, _locked_case, _plain_text, require_coordinator_on_case
 from kyocho.cases.models import Case, Message, MessageAttachment, ReadMark, Thread, ThreadKind
 from kyocho.cases.workflow import MessageSource
 from kyocho.core.actions import lock, required_text
 from kyocho.core.attachments import CheckedUpload, Upload, check_uploads, removing_files_on_failure, write_file
 from kyocho.core.clock import now
-from kyocho.core.errors import InvalidInput, NotFound
+from kyocho.core.errors import Conflict, InvalidInput, NotFound
+from kyocho.intake.actions import _lock_for_reporter  # the one rule for who acts as a report's reporter
+from kyocho.intake.workflow import ReportStatus
 
 MAX_BODY = 20_000
 MAX_TITLE = 200
-PRIVATE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER})
+PRIVATE_KINDS = conversation_queries.PRIVATE_KINDS
 # One thread per party: opening it again gives the existing thread back.
 SINGLE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER, ThreadKind.REPORTER, ThreadKind.ALL_PARTICIPANTS})
 
@@ -169,6 +171,37 @@ def post_message_from_mail(
     return message
 
 
+def post_reporter_message(
+    report_id: int, *, body: str, actor: Any, token: str | None = None, attachments: Sequence[Upload] = ()
+) -> Message:
+    """The reporter writes in the reporter thread of the case their report was accepted into: by account,
+    or by tracking link (``token``), whose holder acts as the report's reporter. The thread is opened
+    when it does not exist yet."""
+    body = _message_body(body)
+    checked = check_uploads(attachments)
+    with removing_files_on_failure() as stored, transaction.atomic():
+        report = _lock_for_reporter(report_id, actor, token)
+        if report.status != ReportStatus.ACCEPTED or report.case_id is None:
+            raise Conflict(_("This report is not part of a case yet: write in the conversation about the report."))
+        person = actor if getattr(actor, "is_authenticated", False) else None
+        case = lock(Case, report.case_id)  # one thread per case: opening it is serialised on the case
+        thread = lock(Thread, mail.party_thread(case, ThreadKind.REPORTER, None, actor=person).pk)
+        message = _save_message(
+            thread,
+            author=person or report.reporter,
+            organisation_id=None,
+            body=body,
+            source=MessageSource.WEB,
+            attachments=checked,
+            stored=stored,
+            actor=person,
+            via_token=token is not None,
+        )
+        if person is not None:
+            _mark(thread, person, message)
+    return message
+
+
 def _message_body(body: Any) -> str:
     return required_text(body if isinstance(body, str) else None, "body", _("Message"), max_length=MAX_BODY)
 
@@ -185,8 +218,10 @@ def _save_message(
     actor: Any,
     signature: str = "",
     inbound_mail_id: int | None = None,
+    via_token: bool = False,
 ) -> Message:
-    """The one place a message is written: the row, its files, and the audit event."""
+    """The one place a message is written: the row, its files, the audit event, and the mail that tells
+    the thread's other parties."""
     message = Message.objects.create(
         thread=thread,
         author=author,
@@ -217,8 +252,10 @@ def _save_message(
             "source": source,
             "signature": signature or None,
             "attachments": [upload.sha256 for upload in attachments],
+            **({"via": "tracking_token"} if via_token else {}),
         },
     )
+    conversation_mail.tell_about_message(message, actor=actor)
     return message
 
 

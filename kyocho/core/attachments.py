@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -90,6 +91,16 @@ def check_size(filename: str, size: int) -> None:
         )
     if size == 0:
         raise InvalidInput(_("“%(name)s” is empty.") % {"name": _safe_filename(filename)}, field=FIELD)
+
+
+def read_uploaded(files: Iterable[Any]) -> list[Upload]:
+    """Uploaded files (anything with ``name``, ``size`` and ``read()``, like Django's) as Uploads; their
+    number and sizes are checked before any is read, so an oversized upload is never held in memory."""
+    files = list(files)
+    check_count(len(files))
+    for file in files:
+        check_size(file.name, file.size)
+    return [Upload(file.name, file.read()) for file in files]
 
 
 def check_uploads(uploads: Iterable[Upload]) -> list[CheckedUpload]:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kyocho.accounts.permissions import is_staff_member
+from kyocho.cases.conversation_queries import named_threads
 from kyocho.cases.queries import get_case_by_reference, visible_cases, visible_participations
 from kyocho.intake.queries import get_report_by_reference, visible_reports
 from kyocho.intake.tracking import get_attachment
@@ -62,5 +63,9 @@ def report_attachment(request: HttpRequest, reference: str, attachment_id: int) 
 @not_found_as_404
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_case_by_reference(request.user, reference)
-    context = {"case": case, "participations": visible_participations(request.user, case)}
+    context = {
+        "case": case,
+        "participations": visible_participations(request.user, case),
+        "threads": named_threads(request.user, case),
+    }
     return render(request, "portal/case_detail.html", context)

@@ -173,11 +173,7 @@ class ReportForm(forms.Form):
         return result.text
 
     def clean_attachments(self) -> list[files_policy.Upload]:
-        files = self.cleaned_data["attachments"]
-        _domain_to_validation(files_policy.check_count, len(files))
-        for file in files:
-            _domain_to_validation(files_policy.check_size, file.name, file.size)
-        return [files_policy.Upload(file.name, file.read()) for file in files]
+        return read_uploads(self.cleaned_data["attachments"])
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         """The fields in the order and sections the page shows them."""
@@ -194,6 +190,20 @@ class ReportForm(forms.Form):
 
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+def read_uploads(files: list[Any]) -> list[files_policy.Upload]:
+    """Uploaded files as the attachment checks take them (count and sizes checked before reading)."""
+    uploads: list[files_policy.Upload] = _domain_to_validation(files_policy.read_uploaded, files)
+    return uploads
+
+
+def attachments_help() -> str:
+    return _("%(types)s At most %(count)d files of %(size)s each.") % {
+        "types": _("PDF, PNG, JPEG, GIF, ZIP, pcap or plain text."),
+        "count": files_policy.max_count(),
+        "size": files_policy.human_size(files_policy.max_bytes()),
+    }
 
 
 def _domain_to_validation(check: Any, *args: Any) -> Any:

@@ -17,18 +17,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kyocho.cases import conversation_queries as convo
+from kyocho.cases import conversations
 from kyocho.core import attachments
-from kyocho.core.errors import DomainError
+from kyocho.core.errors import DomainError, InvalidInput, NotFound
 from kyocho.core.ratelimit import RateLimited, hit
 from kyocho.intake import actions, tracking
 from kyocho.intake.models import Report
 from kyocho.intake.queries import information_requests, report_for_token
-from kyocho.intake.workflow import OPEN_STATES
+from kyocho.intake.workflow import OPEN_STATES, ReportStatus
 from kyocho.messaging import openpgp
+from kyocho.public.conversation_web import MessageForm, requested_before, thread_page
 from kyocho.public.forms import KIND_BY_SLUG, ReportForm
 from kyocho.public.web import not_found_as_404
 
 ACKNOWLEDGEMENT_KEY = "kyocho_report_acknowledgement"  # session: shown once, then gone
+CASE_FORM_PREFIX = "case"  # the case conversation's form, beside the report conversation's on one page
 
 
 @require_safe
@@ -131,6 +135,17 @@ def track_attachment(request: HttpRequest, token: str, attachment_id: int) -> Ht
     return download(tracking.get_attachment(report_for_token(token), attachment_id))
 
 
+@never_cache
+@require_safe
+@not_found_as_404
+def track_case_attachment(request: HttpRequest, token: str, attachment_id: int) -> HttpResponse:
+    """A file of the case conversation, for the holder of the report's tracking link."""
+    thread = convo.reporter_thread(report_for_token(token))
+    if thread is None:
+        raise NotFound()
+    return download(convo.attachment_in(thread, attachment_id))
+
+
 def reporter_page(
     request: HttpRequest, report: Report, *, here: str, token: str | None, download: Callable[[int], str]
 ) -> HttpResponse:
@@ -153,8 +168,30 @@ def reporter_page(
         "milestones": tracking.milestones(report, request.user),
         "is_open": report.status in OPEN_STATES,
         "here": here,
+        "case_conversation": _case_conversation(request, report, token, here=here),
     }
     return render(request, "public/track.html", context)
+
+
+def _case_conversation(request: HttpRequest, report: Report, token: str | None, *, here: str) -> dict[str, Any] | None:
+    """The reporter thread of the case the report was accepted into, as its reporter reads it (a tracking
+    link holder is the report's reporter); None before the report is in a case. The thread itself is
+    opened by the first message in it, from either side."""
+    if not (report.status == ReportStatus.ACCEPTED and report.case_id):
+        return None
+    thread = convo.reporter_thread(report)
+    page = None
+    if thread is not None:
+        if token is None:
+            try:  # by account: whoever opens the page must belong to the thread (staff who are not coordinators do not)
+                thread = convo.get_thread(request.user, thread.pk)
+            except NotFound:
+                return None
+        page = thread_page(thread, convo.Reader.reporter(report), requested_before(request))
+        if token is None and page.newest:
+            conversations.mark_read(thread.pk, actor=request.user)
+    form = MessageForm(prefix=CASE_FORM_PREFIX)
+    return {"page": page, "form": form, "attachment_base": f"{here}case-attachments/"}
 
 
 def _reporter_action(request: HttpRequest, report: Report, token: str | None) -> str:
@@ -166,6 +203,19 @@ def _reporter_action(request: HttpRequest, report: Report, token: str | None) ->
     if action == "message":
         actions.post_report_message(report.pk, body=request.POST.get("body", ""), actor=actor, token=token)
         return _("Your message has been sent.")
+    if action == "case_message":
+        form = MessageForm(request.POST, request.FILES, prefix=CASE_FORM_PREFIX)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise InvalidInput(f"{form[field].label}: {errors[0]}", field=field)
+        conversations.post_reporter_message(
+            report.pk,
+            body=form.cleaned_data["body"],
+            actor=actor,
+            token=token,
+            attachments=form.cleaned_data["attachments"],
+        )
+        return _("Your message has been sent to the coordinators of the case.")
     if action == "withdraw":
         actions.withdraw_report(report.pk, actor=actor, token=token)
         return _("Your report has been withdrawn.")

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from kyocho.staff import candidate_views, followup_views, key_views, registry_views, triage_views, views
+from kyocho.staff import (
+    candidate_views,
+    conversation_views,
+    followup_views,
+    key_views,
+    registry_views,
+    triage_views,
+    views,
+)
 
 app_name = "staff"
 urlpatterns = [
@@ -13,6 +21,20 @@ urlpatterns = [
     path("cases/<str:reference>/candidates/", candidate_views.candidates, name="candidates"),
     path("cases/<str:reference>/candidates/add/", candidate_views.add_candidate, name="add_candidate"),
     path("cases/<str:reference>/developers/<int:organisation_id>/", followup_views.developer_detail, name="developer"),
+    path("cases/<str:reference>/threads/", conversation_views.open_thread, name="open_thread"),
+    path("cases/<str:reference>/threads/developers/", conversation_views.developer_threads, name="developer_threads"),
+    path("cases/<str:reference>/threads/new-product/", conversation_views.new_product_thread, name="product_thread"),
+    path("cases/<str:reference>/threads/<int:thread_id>/", conversation_views.thread, name="thread"),
+    path(
+        "cases/<str:reference>/threads/<int:thread_id>/participants/",
+        conversation_views.thread_participants,
+        name="thread_participants",
+    ),
+    path(
+        "cases/<str:reference>/threads/<int:thread_id>/attachments/<int:attachment_id>/",
+        conversation_views.thread_attachment,
+        name="thread_attachment",
+    ),
     path("registry/", registry_views.registry, name="registry"),
     path("registry/changes/", registry_views.registry_changes, name="registry_changes"),
     path("registry/terms/", registry_views.terms, name="registry_terms"),

@@ -306,7 +306,7 @@ def test_query_count_is_constant_per_page(
         author = (coordinator, vendor_member, other_vendor_member)[index % 3]
         conversations.post_message(thread.pk, body=f"m{index}", actor=author)
     reader = User.objects.get(pk=vendor_member.pk)  # fresh: its memberships are read within the count
-    with django_assert_num_queries(3):  # memberships, the thread, the page of messages with authors
+    with django_assert_num_queries(4):  # memberships, the thread, the page of messages with authors, their files
         convo.messages(reader, thread.pk)
 
 

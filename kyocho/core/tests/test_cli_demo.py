@@ -112,6 +112,8 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:participant:acknowledged",
         "case:participant:contact_logged",
         "case:partner:shared",
+        "case:conversation:opened",
+        "case:message:posted",
         "vendors:terms:published",
         "vendors:terms:accepted",
         "vendors:registration:applied",
