@@ -30,6 +30,8 @@ from kyocho.messaging import openpgp
 from kyocho.messaging.inbound import store_inbound
 
 logger = logging.getLogger(__name__)
+# aiosmtpd logs every SMTP command (addresses included) at INFO: far too much for a mail server's log.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 STORE_THREADS = 4
 STOP_GRACE_SECONDS = 30
