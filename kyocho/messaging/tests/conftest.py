@@ -48,7 +48,9 @@ def mail_settings(settings: Any, mail_server_data: Path, db: None) -> Any:
 
 
 @pytest.fixture
-def registered(mail_settings: Any, vendor_org: Organisation, coordinator: User, psirt_gpg: tuple[Path, str]) -> Organisation:
+def registered(
+    mail_settings: Any, vendor_org: Organisation, coordinator: User, psirt_gpg: tuple[Path, str]
+) -> Organisation:
     """Vendor A, registered with its PSIRT as contact and the PSIRT's key."""
     contacts = [{"name": "PSIRT", "email": PSIRT, "responsible": True, "language": "en"}]
     developer = vendors.clean_developer({"name": vendor_org.name, "registration_type": "general", "contacts": contacts})

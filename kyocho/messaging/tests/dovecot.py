@@ -142,7 +142,7 @@ def run_dovecot() -> Iterator[Dovecot]:
     config = root / "dovecot.conf"
     config.write_text(CONFIG.format(host=LOOPBACK, root=root, port=port, **users))
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{users['uid']}:{users['gid']}::{root}/mail/{USER}\n")
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_listening(port, process, root / "dovecot.log")
         yield Dovecot(LOOPBACK, port, USER, PASSWORD)

@@ -26,7 +26,9 @@ RECIPIENT = "psirt@vendor-a.example"
 
 def dsn(message_id: str, *, action: str = "failed", returned: str = "headers") -> bytes:
     """A delivery status notification as Postfix writes it (returned headers) or with the whole message."""
-    original = f"From: kyocho <cvd@kyocho.example>\r\nTo: {RECIPIENT}\r\nSubject: [kyocho] x\r\nMessage-ID: {message_id}\r\n"
+    original = (
+        f"From: kyocho <cvd@kyocho.example>\r\nTo: {RECIPIENT}\r\nSubject: [kyocho] x\r\nMessage-ID: {message_id}\r\n"
+    )
     third = (
         f"Content-Type: text/rfc822-headers\r\n\r\n{original}"
         if returned == "headers"
@@ -95,7 +97,8 @@ def test_bounces_and_empty_senders_are_automatic() -> None:
     assert bounces.is_automatic(parsed(dsn("<abc@kyocho.example>")))
     assert bounces.is_automatic(parsed(b"From: a@b.example\r\nSubject: hi\r\n\r\nhi\r\n"), null_sender=True)
     assert bounces.is_automatic(
-        parsed(b"From: cvd@kyocho.example\r\nSubject: hi\r\n\r\nhi\r\n"), own_addresses=frozenset({"cvd@kyocho.example"})
+        parsed(b"From: cvd@kyocho.example\r\nSubject: hi\r\n\r\nhi\r\n"),
+        own_addresses=frozenset({"cvd@kyocho.example"}),
     )
     assert not bounces.is_automatic(parsed(b"From: a@b.example\r\nAuto-Submitted: no\r\n\r\nhi\r\n"))
 

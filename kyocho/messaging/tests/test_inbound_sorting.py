@@ -304,7 +304,11 @@ def test_plain_mail_to_the_intake_address_becomes_an_acknowledged_report(mail_se
     assert stored.status == InboundStatus.INTAKE
     report = Report.objects.get()
     assert (report.kind, report.channel, report.status, report.language) == ("software", "email", "received", "en")
-    assert (report.reporter_name, report.credit, report.tracking_token_hash != "") == ("Hanako Finder", "anonymous", True)
+    assert (report.reporter_name, report.credit, report.tracking_token_hash != "") == (
+        "Hanako Finder",
+        "anonymous",
+        True,
+    )
     acknowledgement = OutboundEmail.objects.get(purpose="report:acknowledgement")
     assert acknowledgement.to == "hanako@finder.example" and "/track/" in acknowledgement.body
 

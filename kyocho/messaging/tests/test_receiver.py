@@ -49,7 +49,11 @@ def test_smtp_mail_is_stored_before_it_is_acknowledged(start: Any) -> None:
     assert refused == {}
     stored = InboundMail.objects.get()  # committed by the time the 250 arrived
     assert bytes(stored.raw).replace(b"\r\n", b"\n").rstrip() == MAIL.rstrip()  # as the MTA sent it
-    assert (stored.via, stored.envelope_from, stored.envelope_to) == ("smtp", "hanako@finder.example", ["cvd@kyocho.example"])
+    assert (stored.via, stored.envelope_from, stored.envelope_to) == (
+        "smtp",
+        "hanako@finder.example",
+        ["cvd@kyocho.example"],
+    )
     assert stored.status == InboundStatus.RECEIVED  # sorting is the task worker's job
 
 
@@ -66,9 +70,11 @@ def test_reply_addresses_are_accepted(start: Any) -> None:
 )
 def test_other_recipients_are_refused(start: Any, address: str, code: int) -> None:
     receiver = start()
-    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            client.sendmail("spammer@x.example", [address], MAIL)
+    with (
+        smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
+        client.sendmail("spammer@x.example", [address], MAIL)
     assert refused.value.recipients[address][0] == code
     assert not InboundMail.objects.exists()
 
@@ -76,9 +82,11 @@ def test_other_recipients_are_refused(start: Any, address: str, code: int) -> No
 def test_a_message_over_the_limit_is_refused(start: Any) -> None:
     receiver = start(max_bytes=2000)
     big = mailmaker.plain("x" * 5000, sender="a@b.example", to="cvd@kyocho.example", subject="big")
-    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
-        with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
-            client.sendmail("a@b.example", ["cvd@kyocho.example"], big)
+    with (
+        smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client,
+        pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused,
+    ):
+        client.sendmail("a@b.example", ["cvd@kyocho.example"], big)
     assert refused.value.smtp_code == 552
     assert not InboundMail.objects.exists()
 
@@ -103,9 +111,11 @@ def test_a_message_that_cannot_be_stored_is_deferred_not_lost(start: Any, monkey
         raise ConnectionError("the database is not answering")
 
     monkeypatch.setattr(receiver_module, "store_inbound", database_away)
-    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPDataError) as deferred:
-            client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL)
+    with (
+        smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPDataError) as deferred,
+    ):
+        client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL)
     assert deferred.value.smtp_code == 451  # temporary: the sending MTA keeps the message and retries
 
 
