@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,8 +85,8 @@ class Dovecot:
         """Put a message in a mailbox, as the site's mail server would have."""
         imap = self.client()
         try:
-            status, _data = imap.append(f'"{mailbox}"', "", None, raw)  # type: ignore[arg-type]
-            assert status == "OK"
+            response: Any = imap.append(f'"{mailbox}"', "", None, raw)  # type: ignore[arg-type]
+            assert response[0] == "OK"
         finally:
             imap.logout()
 
