@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kyocho.staff import candidate_views, key_views, registry_views, triage_views, views
+from kyocho.staff import candidate_views, inbound_views, key_views, registry_views, triage_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/candidates/", candidate_views.candidates, name="candidates"),
     path("cases/<str:reference>/candidates/add/", candidate_views.add_candidate, name="add_candidate"),
+    path("mail/", inbound_views.inbound_list, name="inbound"),
+    path("mail/<int:mail_id>/", inbound_views.inbound_detail, name="inbound_mail"),
+    path("mail/<int:mail_id>/raw/", inbound_views.inbound_raw, name="inbound_raw"),
     path("registry/", registry_views.registry, name="registry"),
     path("registry/changes/", registry_views.registry_changes, name="registry_changes"),
     path("registry/terms/", registry_views.terms, name="registry_terms"),

@@ -15,6 +15,7 @@ from kyocho.audit.queries import events_for
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.intake.queries import triage_queue
+from kyocho.messaging.queries import held_count, may_read_inbound
 from kyocho.public.web import View, not_found_as_404
 
 DASHBOARD_ROWS = 100
@@ -39,6 +40,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "reports": triage_queue(request.user)[:DASHBOARD_ROWS],
         "cases": active_cases(request.user)[:DASHBOARD_ROWS],
+        # None hides the link: only coordinators read inbound mail.
+        "held_mail": held_count(request.user) if may_read_inbound(request.user) else None,
     }
     return render(request, "staff/dashboard.html", context)
 
