@@ -90,3 +90,21 @@ def signed_then_encrypted(home: Path, text: str, *, tamper: bool = False) -> str
         f"\r\n--s1\r\n{sent}\r\n--s1\r\nContent-Type: application/pgp-signature\r\n\r\n{signature}\r\n--s1--\r\n"
     )
     return encrypt(home, entity.encode("utf-8"), sign=False)
+
+
+def signed_only(home: Path, text: str, *, sender: str, to: str, subject: str, tamper: bool = False) -> bytes:
+    """PGP/MIME signed but not encrypted (RFC 3156 section 5), as a mail client's "sign only" sends it."""
+    body = f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n"
+    signature = run_gpg(home, "--armor", "--detach-sign", data=body.encode()).stdout.decode()
+    sent = body.replace(text, text + " (changed)") if tamper else body
+    return (
+        headers(sender=sender, to=to, subject=subject)
+        + 'Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="s1"\r\n'
+        + f"\r\n--s1\r\n{sent}\r\n--s1\r\nContent-Type: application/pgp-signature\r\n\r\n{signature}\r\n--s1--\r\n"
+    ).encode("utf-8")
+
+
+def clearsigned(home: Path, text: str, *, tamper: bool = False) -> str:
+    """What ``gpg --clearsign`` prints, to be pasted into a plain-text mail."""
+    signed = run_gpg(home, "--clearsign", data=text.encode()).stdout.decode()
+    return signed.replace(text, text + " (changed)", 1) if tamper else signed

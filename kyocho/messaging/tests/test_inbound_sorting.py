@@ -341,3 +341,42 @@ def test_encrypted_mail_to_the_intake_address_is_decrypted_for_the_desk(
     report = Report.objects.get()
     assert (report.description, report.language, report.product_name) == ("脆弱性の詳細", "ja", "(no subject)")
     assert [attachment.filename for attachment in report.attachments.all()] == ["poc.pdf"]
+
+
+# --- signed, not encrypted -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tamper", "signature"), [(False, "verified"), (True, "bad")])
+def test_a_signed_only_pgp_mime_reply_is_checked(
+    conversation: Conversation, psirt_gpg: tuple[Path, str], tamper: bool, signature: str
+) -> None:
+    raw = mailmaker.signed_only(
+        psirt_gpg[0],
+        TEXT,
+        sender=PSIRT,
+        to=conversation.reply_address,
+        subject=reply_subject(conversation),
+        tamper=tamper,
+    )
+    stored = received(raw, to=conversation.reply_address)
+    assert (stored.status, stored.signature) == (InboundStatus.THREADED, signature)
+    assert thread_messages(conversation)[0].body.startswith(TEXT)
+
+
+@pytest.mark.parametrize(
+    ("signer", "tamper", "signature"),
+    [("psirt_gpg", False, "verified"), ("stranger_gpg", False, "unknown_key"), ("psirt_gpg", True, "bad")],
+)
+def test_a_clearsigned_reply_is_checked(
+    conversation: Conversation, request: Any, signer: str, tamper: bool, signature: str
+) -> None:
+    home = request.getfixturevalue(signer)[0]
+    raw = mailmaker.plain(
+        mailmaker.clearsigned(home, "Received, thank you.", tamper=tamper),
+        sender=PSIRT,
+        to=conversation.reply_address,
+        subject=reply_subject(conversation),
+    )
+    stored = received(raw, to=conversation.reply_address)
+    assert (stored.status, stored.signature) == (InboundStatus.THREADED, signature)
+    assert thread_messages(conversation)[0].body.startswith("Received, thank you.")
