@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 VIA = frozenset({"smtp", "lmtp", "imap"})
 SWEEP_LIMIT = 200
+# The sweep leaves fresh mail to the task queued when it was stored; it is for tasks that were lost.
+SWEEP_AFTER = dt.timedelta(minutes=2)
 NOTE_LIMIT = 5_000
 # Where a reply address may appear: the envelope first, then what MTAs and clients write down.
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
@@ -216,7 +218,7 @@ def sort_inbound(mail_id: int) -> str:
 def sort_waiting_mail(at: dt.datetime, *, limit: int = SWEEP_LIMIT) -> dict[str, int]:
     """The sweep: sort whatever is still ``received`` (its task was lost or has not run yet)."""
     tally: dict[str, int] = {}
-    waiting = InboundMail.objects.filter(status=InboundStatus.RECEIVED, received_at__lte=at)
+    waiting = InboundMail.objects.filter(status=InboundStatus.RECEIVED, received_at__lte=at - SWEEP_AFTER)
     for mail_id in waiting.order_by("received_at").values_list("pk", flat=True)[:limit]:
         status = sort_inbound(mail_id)
         tally[status] = tally.get(status, 0) + 1
@@ -232,14 +234,15 @@ def _raise(held: Held) -> Route:
 
 def _route(inbound: InboundMail) -> Route:
     """Decide what the mail is; reads (and runs gpg) outside any transaction, changes nothing."""
-    message = email.message_from_bytes(inbound.raw, policy=email.policy.default)
+    raw = bytes(inbound.raw)  # PostgreSQL hands binary columns back as memoryview
+    message = email.message_from_bytes(raw, policy=email.policy.default)
     null_sender = _null_sender(inbound)
     bounce = bounces.read_bounce(message, null_sender=null_sender)
     if bounce is not None:
         return partial(_file_bounce, bounce)
     automatic = bounces.is_automatic(message, null_sender=null_sender, own_addresses=_own_addresses())
     party = _reply_party(inbound, message)
-    opened = _open(inbound.raw, party.sender_keys if party is not None else [])
+    opened = _open(raw, party.sender_keys if party is not None else [])
     if party is not None and _belongs(party, inbound, opened):
         return partial(_post_reply, party, opened, True)
     return partial(_to_intake, opened, _display_name(message), not automatic, True)
@@ -406,7 +409,7 @@ def file_inbound_into_thread(mail_id: int, *, thread_id: int, actor: Any, with_a
     _require_coordinator(actor)
     inbound = _held_mail(mail_id, InboundStatus.THREADED)
     party = replies.party_of_thread(conversation_queries.get_thread(actor, thread_id))
-    opened = open_message(inbound.raw, sender_keys=party.sender_keys)  # undecryptable: the error is shown
+    opened = open_message(bytes(inbound.raw), sender_keys=party.sender_keys)  # undecryptable: the error is shown
     return _carry_out(inbound.pk, partial(_post_reply, party, opened, with_attachments), actor=actor)
 
 
@@ -414,9 +417,10 @@ def send_inbound_to_intake(mail_id: int, *, actor: Any, with_attachments: bool =
     """A coordinator sends a held mail to the intake queue, as a report from its sender."""
     _require_coordinator(actor)
     inbound = _held_mail(mail_id, InboundStatus.INTAKE)
-    message = email.message_from_bytes(inbound.raw, policy=email.policy.default)
+    raw = bytes(inbound.raw)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
     automatic = bounces.is_automatic(message, null_sender=_null_sender(inbound), own_addresses=_own_addresses())
-    opened = open_message(inbound.raw, sender_keys=[])
+    opened = open_message(raw, sender_keys=[])
     route = partial(_to_intake, opened, _display_name(message), not automatic, with_attachments)
     return _carry_out(inbound.pk, route, actor=actor)
 
