@@ -23,7 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
-from django.db import close_old_connections
+from django.db import connections
 
 from kyocho.cases import mail
 from kyocho.messaging import openpgp
@@ -87,12 +87,15 @@ class InboundHandler:
         return "\r\n".join([status] * len(envelope.rcpt_tos)) if self.via == "lmtp" else status
 
     def _store(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
-        close_old_connections()  # this worker thread's connection may have gone stale between messages
         try:
             store_inbound(raw, via=self.via, envelope_from="" if mail_from == "<>" else mail_from, envelope_to=rcpt_tos)
         except Exception:
             logger.exception("mail-receiver: a message from %s could not be stored", mail_from)
             return NOT_STORED
+        finally:
+            # One connection per message: mail arrives seldom, and a pool thread's idle connection would
+            # outlive the database restarts and the receiver's own stop.
+            connections.close_all()
         return STORED
 
 
