@@ -23,6 +23,7 @@ COMMANDS = {
     "demo-code": "Print the current sign-in code of a demo account.",
     "terms": "`kyocho terms publish --version V --ja FILE --en FILE`: new registration terms for developers.",
     "vendors": "`kyocho vendors import FILE [--dry-run]`: import a CSV or JSON vendor list, all rows or none.",
+    "mail-receiver": "Receive mail: an SMTP/LMTP listener (--lmtp) that stores every message; --imap-once polls IMAP once.",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",
     "bench": "Measure kyocho on a throw-away database: `kyocho bench intake`, `kyocho bench sbom-match` (last line: JSON).",
 }

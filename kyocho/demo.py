@@ -355,6 +355,35 @@ def developer_registry(demo: Demo) -> None:
     demo.accounts.append(DemoAccount(role=str(Role.VENDOR_ADMIN.label), organisation=name, email=applicant.email))
 
 
+# Two mails as the receiver would have stored them: a report sent by mail (it joins the triage queue)
+# and a bounce for a message kyocho never sent (held for staff on the inbound mail page).
+DEMO_MAILS = {
+    "demo:report-by-mail": (
+        "taro@finder.example",
+        b"From: Taro Finder <taro@finder.example>\r\nTo: cvd@localhost\r\nSubject: Demo: XSS in Example NAS\r\n"
+        b"Message-ID: <demo-report@finder.example>\r\n\r\nThe share page of Example NAS 3.1 reflects the name parameter.\r\n",
+    ),
+    "demo:held-bounce": (
+        "",
+        b"From: MAILER-DAEMON@mx.example.net\r\nTo: cvd@localhost\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <demo-bounce@mx.example.net>\r\n\r\nThis is the mail system. Your message could not be delivered.\r\n"
+        b"550 5.1.1 <old-psirt@example.net>: Recipient address rejected\r\n\r\n"
+        b"Message-ID: <never-sent-by-this-kyocho@localhost>\r\n",
+    ),
+}
+
+
+def mail_by_email(demo: Demo) -> None:
+    from kyocho.messaging import inbound
+
+    for source_key, (sender, raw) in DEMO_MAILS.items():
+        stored, new = inbound.store_inbound(
+            raw, via="smtp", envelope_from=sender, envelope_to=["cvd@localhost"], source_key=source_key
+        )
+        if new:
+            inbound.sort_inbound(stored.pk)
+
+
 STORY: list[Callable[[Demo], None]] = [
     coordinator_team,
     product_developers,
@@ -368,6 +397,7 @@ STORY: list[Callable[[Demo], None]] = [
     conversations_in_the_case,
     products_with_sboms,
     developer_registry,
+    mail_by_email,
 ]
 
 

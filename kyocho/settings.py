@@ -15,6 +15,7 @@ from kyocho.core.env import (
     ConfigError,
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_secret,
@@ -236,7 +237,22 @@ KYOCHO: dict[str, Any] = {
     # Anonymous report submissions through the API, per client address and window.
     "API_REPORT_RATE_LIMIT": env_int("KYOCHO_API_REPORT_RATE_LIMIT", 10, minimum=1),
     "API_REPORT_RATE_WINDOW_SECONDS": env_int("KYOCHO_API_REPORT_RATE_WINDOW_SECONDS", 3600, minimum=1),
+    # Inbound mail (docs/inbound-mail.md): the receiver's size limit, and the IMAP mailbox to poll instead.
+    "INBOUND_MAX_BYTES": env_int("KYOCHO_INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024),
+    "IMAP": {
+        "HOST": env_str("KYOCHO_IMAP_HOST", ""),  # empty: no polling
+        "PORT": env_int("KYOCHO_IMAP_PORT", 0, minimum=0),  # 0: 993 with TLS "ssl", else 143
+        "USER": env_str("KYOCHO_IMAP_USER", ""),
+        "PASSWORD": env_secret("KYOCHO_IMAP_PASSWORD", ""),
+        "MAILBOX": env_str("KYOCHO_IMAP_MAILBOX", "INBOX"),
+        "TLS": env_choice("KYOCHO_IMAP_TLS", "ssl", ("ssl", "starttls", "none")),
+        "AFTER": env_choice("KYOCHO_IMAP_AFTER", "seen", ("seen", "delete", "move")),  # once stored
+        "MOVE_TO": env_str("KYOCHO_IMAP_MOVE_TO", ""),
+    },
+    "IMAP_POLL_SECONDS": env_int("KYOCHO_IMAP_POLL_SECONDS", 60, minimum=5),
 }
+if KYOCHO["IMAP"]["AFTER"] == "move" and not KYOCHO["IMAP"]["MOVE_TO"]:
+    raise ConfigError("KYOCHO_IMAP_AFTER=move needs KYOCHO_IMAP_MOVE_TO (the mailbox to move mail to)")
 
 LOGGING = {
     "version": 1,

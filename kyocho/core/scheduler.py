@@ -51,6 +51,8 @@ JOBS: list[Job] = [
     Job("heartbeat", "WORKER_HEARTBEAT_SECONDS", "kyocho.core.health.scheduler_alive"),
     Job("publish-due-advisories", MINUTE, "kyocho.advisories.tasks.publish_due_advisories_task"),
     Job("deliver-due-emails", MINUTE, "kyocho.messaging.tasks.deliver_due_emails"),
+    Job("sort-received-mail", MINUTE, "kyocho.messaging.tasks.sort_received_mail"),
+    Job("poll-imap", "IMAP_POLL_SECONDS", "kyocho.messaging.tasks.poll_imap_if_configured"),
     Job("expire-unanswered-reports", HOUR, "kyocho.intake.tasks.expire_unanswered_reports"),
     Job("warn-expiring-keys", HOUR, "kyocho.vendors.key_actions.warn_expiring_keys"),
     Job("remind-silent-developers", HOUR, "kyocho.cases.tasks.send_due_reminders"),

@@ -14,6 +14,7 @@ Anyone else gets NotFound; only the reporter, who can see the report, gets Permi
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
@@ -37,7 +38,15 @@ from kyocho.core.clock import add_business_days, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import hash_token, new_secret_token, public_reference
 from kyocho.intake import queries, ssvc
-from kyocho.intake.models import Answer, CreditPreference, InformationRequest, Report, ReportAttachment, ReportMessage
+from kyocho.intake.models import (
+    Answer,
+    CreditPreference,
+    InformationRequest,
+    Report,
+    ReportAttachment,
+    ReportChannel,
+    ReportMessage,
+)
 from kyocho.intake.workflow import OPEN_STATES, REPORT, RejectionReason, ReportKind, ReportStatus
 from kyocho.messaging.actions import enqueue_from_template
 from kyocho.messaging.rendering import check_language
@@ -128,12 +137,17 @@ def _file_report(
     checked: list[attachments.CheckedUpload],
     stored: list[str],
     suspected_spam: bool,
+    *,
+    channel: str = ReportChannel.WEB,
+    acknowledge: bool = True,
+    source: Mapping[str, Any] | None = None,
 ) -> Report:
     at = now()
     with transaction.atomic():
         report = Report.objects.create(
             reference=_new_reference(),
             kind=kind,
+            channel=channel,
             reporter=None if token else person,
             language=language,
             tracking_token_hash=hash_token(token) if token else "",
@@ -151,6 +165,7 @@ def _file_report(
                 "tracking_token": bool(token),
                 "on_behalf": on_behalf,
                 "attachments": len(checked),
+                **({"channel": channel, **source} if source is not None else {}),
             },
         )
         for upload in checked:
@@ -168,13 +183,80 @@ def _file_report(
             report.decided_at = at
             _move(report, ReportStatus.SPAM, actor=None, event="spam", data={"honeypot": True})
             return report
-        _tell_reporter(
-            report,
-            "report_acknowledgement",
-            actor=person,
-            tracking_link=f"{settings.SITE_URL}/track/{token}/" if token else "",
-        )
+        if acknowledge:
+            _tell_reporter(
+                report,
+                "report_acknowledgement",
+                actor=person,
+                tracking_link=f"{settings.SITE_URL}/track/{token}/" if token else "",
+            )
     return report
+
+
+# Reports that arrive by email (inbound mail): the sender is the reporter, the subject names the product.
+
+REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|返信|転送)\s*[:：]\s*)+", re.IGNORECASE)
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+NO_SUBJECT = "(no subject)"
+NO_TEXT = "(no text)"
+
+
+def submit_report_from_mail(
+    *,
+    reporter_email: str,
+    subject: str,
+    text: str,
+    acknowledge: bool,
+    reporter_name: str = "",
+    files: Sequence[attachments.Upload] = (),
+    inbound_mail_id: int | None = None,
+) -> Report:
+    """A mail that belongs to no conversation becomes a software report in the triage queue (the
+    system acts). The sender gets the usual acknowledgement with a tracking link unless
+    ``acknowledge`` is False: automatic mail (RFC 3834: auto-replies, bounces, lists) is never
+    answered. Nobody filled in the form, so the desk asks for what is missing (lawful discovery
+    included); the whole mail stays in the inbound mail it came from."""
+    description = _mail_text(text) or NO_TEXT
+    clean = {
+        "reporter_email": _mail_line(reporter_email, "reporter_email"),
+        "reporter_name": _mail_line(reporter_name, "reporter_name"),
+        "product_name": _mail_line(REPLY_PREFIX.sub("", subject or ""), "product_name") or NO_SUBJECT,
+        "description": description,
+        "credit": CreditPreference.ANONYMOUS,  # nobody chose to be named
+    }
+    _check_email(clean["reporter_email"])
+    checked = attachments.check_uploads(files)
+    token = new_secret_token()
+    language = "ja" if JAPANESE_SCRIPT.search(description) else "en"
+    with attachments.removing_files_on_failure() as stored:
+        return _file_report(
+            ReportKind.SOFTWARE,
+            clean,
+            None,
+            language,
+            token,
+            False,
+            checked,
+            stored,
+            False,
+            channel=ReportChannel.EMAIL,
+            acknowledge=acknowledge,
+            source={"inbound_mail": inbound_mail_id},
+        )
+
+
+def _mail_line(value: str, field: str) -> str:
+    """One line of a mail header, cut to the column: mail is taken as it comes, never refused for its form."""
+    line = " ".join("".join(char for char in value or "" if unicodedata.category(char) != "Cc").split())
+    return line[: _field(field).max_length]
+
+
+def _mail_text(value: str) -> str:
+    """Mail text without the control characters PostgreSQL or a reader's terminal would choke on."""
+    allowed = {"\t", "\n"}
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(char for char in text if unicodedata.category(char) != "Cc" or char in allowed).strip()
+    return text[:LONG_TEXT_LIMIT]
 
 
 def _clean_submission(kind: ReportKind, fields: Mapping[str, Any], *, default_email: str) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from kyocho.messaging import openpgp
 
 SignatureStatus = Literal["verified", "unknown_key", "bad", "unsigned"]
 PGP_ENCRYPTED = "application/pgp-encrypted"
+PGP_SIGNATURE = "application/pgp-signature"
+CLEARSIGNED_HEADER = "-----BEGIN PGP SIGNED MESSAGE-----"
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def open_message(raw: bytes, *, sender_keys: list[str]) -> OpenedMessage:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     armored = _encrypted_payload(parsed)
     if armored is None:
-        return OpenedMessage(text=_plain_text(parsed), signature="unsigned", attachments=_attachments(parsed))
+        return _open_unencrypted(parsed, raw, sender_keys)
     gpg = openpgp.gnupg_for_mail()
     allowed = _import_sender_keys(gpg, sender_keys)
     result = gpg.decrypt(armored)
@@ -153,6 +155,26 @@ def open_message(raw: bytes, *, sender_keys: list[str]) -> OpenedMessage:
             inner, status, fingerprint = _verify_multipart_signed(gpg, inner, result.data, allowed)
         return OpenedMessage(_plain_text(inner), status, fingerprint, _attachments(inner))
     return OpenedMessage(result.data.decode("utf-8", errors="replace"), status, fingerprint)
+
+
+def _open_unencrypted(parsed: EmailMessage, raw: bytes, sender_keys: list[str]) -> OpenedMessage:
+    """Plain mail, or mail signed but not encrypted: PGP/MIME ``multipart/signed`` (RFC 3156 section 5)
+    or a clearsigned text, whose signature is checked like that of an encrypted one."""
+    if parsed.get_content_type() == "multipart/signed" and parsed.get_param("protocol") == PGP_SIGNATURE:
+        gpg = openpgp.gnupg_for_mail()
+        inner, status, fingerprint = _verify_multipart_signed(gpg, parsed, raw, _import_sender_keys(gpg, sender_keys))
+        return OpenedMessage(_plain_text(inner), status, fingerprint, _attachments(inner))
+    text = _plain_text(parsed)
+    if text.lstrip().startswith(CLEARSIGNED_HEADER):
+        gpg = openpgp.gnupg_for_mail()
+        allowed = _import_sender_keys(gpg, sender_keys)
+        result = gpg.decrypt(text)  # for a clearsigned text gpg checks the signature and gives the text back
+        if result.data:
+            status, fingerprint = _signature(result, allowed)
+            return OpenedMessage(
+                result.data.decode("utf-8", errors="replace"), status, fingerprint, _attachments(parsed)
+            )
+    return OpenedMessage(text=text, signature="unsigned", attachments=_attachments(parsed))
 
 
 def _verify_multipart_signed(

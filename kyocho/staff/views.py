@@ -17,6 +17,7 @@ from kyocho.cases.followup_queries import escalated_developers, unreachable_cand
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.intake.queries import triage_queue
+from kyocho.messaging.queries import held_count, may_read_inbound
 from kyocho.public.web import View, not_found_as_404
 from kyocho.staff.conversation_panel import conversations_panel
 
@@ -44,6 +45,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cases": active_cases(request.user)[:DASHBOARD_ROWS],
         "escalated": escalated_developers(request.user)[:DASHBOARD_ROWS],
         "unreachable": unreachable_candidates(request.user)[:DASHBOARD_ROWS],
+        # None hides the link: only coordinators read inbound mail.
+        "held_mail": held_count(request.user) if may_read_inbound(request.user) else None,
     }
     return render(request, "staff/dashboard.html", context)
 

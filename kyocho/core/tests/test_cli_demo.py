@@ -120,6 +120,9 @@ def test_demo_is_built_through_the_actions() -> None:
         "vendors:registration:imported",
         "vendors:product:added",
         "vendors:sbom:uploaded",
+        "messaging:inbound:received",
+        "messaging:inbound:intake",
+        "messaging:inbound:held",
     }
 
 
