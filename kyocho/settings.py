@@ -230,6 +230,13 @@ KYOCHO: dict[str, Any] = {
     # Anonymous report submissions through the API, per client address and window.
     "API_REPORT_RATE_LIMIT": env_int("KYOCHO_API_REPORT_RATE_LIMIT", 10, minimum=1),
     "API_REPORT_RATE_WINDOW_SECONDS": env_int("KYOCHO_API_REPORT_RATE_WINDOW_SECONDS", 3600, minimum=1),
+    # CVE Services, when this installation is a CNA: enabled only when all four are set (docs/cve-services.md).
+    "CVE_SERVICES": {
+        "URL": env_str("KYOCHO_CVE_SERVICES_URL", ""),
+        "ORG": env_str("KYOCHO_CVE_SERVICES_ORG", ""),
+        "USER": env_str("KYOCHO_CVE_SERVICES_USER", ""),
+        "API_KEY": env_secret("KYOCHO_CVE_SERVICES_API_KEY", ""),
+    },
 }
 
 LOGGING = {

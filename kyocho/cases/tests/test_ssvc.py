@@ -12,8 +12,9 @@ import pytest
 from kyocho.cases import ssvc
 from kyocho.core.errors import InvalidInput
 from kyocho.core.reference_testing import reference_path
+from kyocho.core.ssvc import Decision
 
-TABLES = {
+TABLES: dict[str, tuple[Decision[Any], str]] = {
     "supplier": (ssvc.SUPPLIER, "supplier_patch_development_priority_1_0_0.json"),
     "coordinator_publish": (ssvc.COORDINATOR_PUBLISH, "coordinator_publish_decision_table_1_0_0.json"),
 }
