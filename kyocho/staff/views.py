@@ -16,6 +16,7 @@ from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.intake.queries import triage_queue
 from kyocho.public.web import View, not_found_as_404
+from kyocho.staff.vulnerability_panel import vulnerabilities_panel
 
 DASHBOARD_ROWS = 100
 
@@ -60,6 +61,7 @@ def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
 CASE_PANELS: list[CasePanel] = [
     ("staff/case/participants.html", _participants_panel),
     ("staff/includes/candidates_panel.html", lambda request, case: {}),
+    ("staff/case/vulnerabilities.html", vulnerabilities_panel),
     ("staff/case/audit.html", _audit_panel),
 ]
 
