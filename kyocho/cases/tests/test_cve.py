@@ -310,3 +310,26 @@ def test_the_service_refusing_a_record_stores_nothing(
         cve.publish_cve(vulnerability.pk, actor=coordinator)
     assert names == []
     assert_nothing_stored(vulnerability, state=CveState.RESERVED)
+
+
+def test_a_partial_configuration_is_reported_and_stays_off(settings: Any) -> None:
+    from kyocho.cases import cve_services
+
+    settings.KYOCHO = {
+        **settings.KYOCHO,
+        "CVE_SERVICES": {"URL": "https://cve.example/api", "ORG": "x", "USER": "", "API_KEY": ""},
+    }
+    assert not cve_services.enabled()
+    (warning,) = cve_services.partly_configured()
+    assert warning.id == "kyocho.W101"
+    assert "KYOCHO_CVE_SERVICES_USER" in warning.msg and "KYOCHO_CVE_SERVICES_API_KEY" in warning.msg
+    settings.KYOCHO = {**settings.KYOCHO, "CVE_SERVICES": {"URL": "", "ORG": "", "USER": "", "API_KEY": ""}}
+    assert cve_services.partly_configured() == []
+    settings.KYOCHO = {
+        **settings.KYOCHO,
+        "CVE_SERVICES": {"URL": "https://cve.example/api", "ORG": "x", "USER": "u", "API_KEY": "secret-cve-key"},
+    }
+    assert cve_services.partly_configured() == []
+    account = cve_services.account()
+    assert account is not None and account.url == "https://cve.example/api/"  # cvelib joins paths to it
+    assert "secret-cve-key" not in repr(account)  # the key stays out of reprs (and so of logs)
