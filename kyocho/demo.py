@@ -246,6 +246,41 @@ def follow_up_by_phone(demo: Demo) -> None:
         )
 
 
+# The demo vulnerability's assessment: a CVSS v4.0 vector beside the v3.1 one, and both SSVC decisions.
+DEMO_ASSESSMENT: dict[str, Any] = {
+    "cvss40_vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+    "description_ja": "状態表示ページが機器名をエスケープせずに表示します。",
+    "references": [{"url": "https://vendor-a.example/security/rt-500-2-4-2", "title": "RT-500 2.4.2 release notes"}],
+}
+DEMO_SSVC: dict[str, dict[str, str]] = {
+    "supplier": {
+        "exploitation": "none",
+        "utility": "efficient",
+        "technical_impact": "partial",
+        "public_safety_impact": "minimal",
+    },
+    "coordinator_publish": {
+        "supplier_involvement": "cooperative",
+        "exploitation": "none",
+        "public_value_added": "precedence",
+    },
+}
+
+
+def vulnerability_assessed(demo: Demo) -> None:
+    """The coordinator scored the demo vulnerability (CVSS v3.1 and v4.0), attributed the router to its
+    developer and recorded the SSVC Supplier and Coordinator Publish decisions."""
+    coordinator = demo.people["coordinator@kyocho-cc.example"]
+    assert demo.case is not None, "coordination_under_way describes the vulnerability"
+    vulnerability = case_queries.visible_vulnerabilities(coordinator, demo.case).first()
+    if vulnerability is None or vulnerability.cvss40_vector:
+        return
+    affected = [{**entry, "organisation_id": demo.developers[0].pk} for entry in vulnerability.affected]
+    cases.update_vulnerability(vulnerability.pk, actor=coordinator, affected=affected, **DEMO_ASSESSMENT)
+    for decision, inputs in DEMO_SSVC.items():
+        cases.record_vulnerability_ssvc(vulnerability.pk, decision=decision, inputs=inputs, actor=coordinator)
+
+
 def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
     participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
     participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
@@ -395,6 +430,7 @@ STORY: list[Callable[[Demo], None]] = [
     coordination_under_way,
     follow_up_by_phone,
     conversations_in_the_case,
+    vulnerability_assessed,
     products_with_sboms,
     developer_registry,
     mail_by_email,

@@ -250,6 +250,13 @@ KYOCHO: dict[str, Any] = {
         "MOVE_TO": env_str("KYOCHO_IMAP_MOVE_TO", ""),
     },
     "IMAP_POLL_SECONDS": env_int("KYOCHO_IMAP_POLL_SECONDS", 60, minimum=5),
+    # CVE Services, when this installation is a CNA: enabled only when all four are set (docs/cve-services.md).
+    "CVE_SERVICES": {
+        "URL": env_str("KYOCHO_CVE_SERVICES_URL", ""),
+        "ORG": env_str("KYOCHO_CVE_SERVICES_ORG", ""),
+        "USER": env_str("KYOCHO_CVE_SERVICES_USER", ""),
+        "API_KEY": env_secret("KYOCHO_CVE_SERVICES_API_KEY", ""),
+    },
 }
 if KYOCHO["IMAP"]["AFTER"] == "move" and not KYOCHO["IMAP"]["MOVE_TO"]:
     raise ConfigError("KYOCHO_IMAP_AFTER=move needs KYOCHO_IMAP_MOVE_TO (the mailbox to move mail to)")

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from kyocho.accounts import permissions
 from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import COORDINATOR_ROLES, OrganisationKind, Role
+from kyocho.advisories.content import clean_references
 from kyocho.audit.actions import record
-from kyocho.cases import queries
+from kyocho.cases import queries, ssvc
 from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Vulnerability
 from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
 from kyocho.cases.workflow import (
@@ -871,6 +872,10 @@ def _clean_description(value: Any) -> str:
     return _plain_text(value, "description")
 
 
+def _clean_description_ja(value: Any) -> str:
+    return _plain_text(value, "description_ja")
+
+
 def _clean_cwe(value: Any) -> str:
     return _matching(value, CWE_ID, "cwe", _("A CWE id looks like CWE-79."))
 
@@ -943,6 +948,8 @@ VULNERABILITY_FIELD_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "cvss40_vector": _clean_cvss40,
     "cve_id": _clean_cve_id,
     "affected": _clean_affected,
+    "description_ja": _clean_description_ja,
+    "references": clean_references,  # [{"url": …, "title": …}], checked as an advisory's references are
 }
 
 
@@ -984,17 +991,22 @@ def add_vulnerability(
     cvss40_vector: str = "",
     cve_id: str = "",
     affected: list[dict[str, Any]] | None = None,
+    description_ja: str = "",
+    references: list[dict[str, str]] | None = None,
 ) -> Vulnerability:
-    """Scores are never typed: they are computed from the vectors whenever shown (cases.scoring)."""
+    """Scores are never typed: they are computed from the vectors whenever shown (cases.scoring).
+    ``description`` is in English (a CVE record's description); ``description_ja`` goes beside it."""
     fields = _clean_vulnerability_fields(
         {
             "title": title,
             "description": description,
+            "description_ja": description_ja,
             "cwe": cwe,
             "cvss31_vector": cvss31_vector,
             "cvss40_vector": cvss40_vector,
             "cve_id": cve_id,
             "affected": [] if affected is None else affected,
+            "references": [] if references is None else references,
         }
     )
     with _locked_case(case_id, actor=actor) as case:
@@ -1022,24 +1034,25 @@ def update_vulnerability(
     cvss40_vector: str | None = None,
     cve_id: str | None = None,
     affected: list[dict[str, Any]] | None = None,
+    description_ja: str | None = None,
+    references: list[dict[str, str]] | None = None,
 ) -> Vulnerability:
-    """Change the given fields (None leaves one as it is; an empty string clears an optional one)."""
+    """Change the given fields (None leaves one as it is; an empty string or list clears an optional one)."""
     given = {
         "title": title,
         "description": description,
+        "description_ja": description_ja,
         "cwe": cwe,
         "cvss31_vector": cvss31_vector,
         "cvss40_vector": cvss40_vector,
         "cve_id": cve_id,
         "affected": affected,
+        "references": references,
     }
     changes = _clean_vulnerability_fields({name: value for name, value in given.items() if value is not None})
     if not changes:
         raise InvalidInput(_("Nothing to change."))
-    with transaction.atomic():
-        vulnerability = lock(Vulnerability, vulnerability_id)
-        case = lock(Case, vulnerability.case_id)
-        require_coordinator_on_case(case, actor)
+    with locked_vulnerability(vulnerability_id, actor=actor) as (vulnerability, case):
         _require_not_closed(case)
         if "cve_id" in changes:
             _require_unique_cve(case, changes["cve_id"], other_than=vulnerability)
@@ -1053,6 +1066,41 @@ def update_vulnerability(
                 data={"vulnerability": vulnerability.pk, "fields": changed},
             )
             vulnerability.save()
+    return vulnerability
+
+
+@contextmanager
+def locked_vulnerability(vulnerability_id: int, *, actor: Any) -> Iterator[tuple[Vulnerability, Case]]:
+    """The vulnerability and its case, locked in a transaction, for a coordinator."""
+    with transaction.atomic():
+        vulnerability = lock(Vulnerability, vulnerability_id)
+        case = lock(Case, vulnerability.case_id)
+        require_coordinator_on_case(case, actor)
+        yield vulnerability, case
+
+
+def record_vulnerability_ssvc(vulnerability_id: int, *, decision: str, inputs: Any, actor: Any) -> Vulnerability:
+    """Record the inputs of one SSVC decision about the vulnerability (``supplier`` or
+    ``coordinator_publish``) and the outcome they give, in ``Vulnerability.ssvc[decision]``."""
+    table = ssvc.DECISIONS.get(decision) if isinstance(decision, str) else None
+    if table is None:
+        raise InvalidInput(
+            _("“%(value)s” is not one of: %(allowed)s.") % {"value": decision, "allowed": ", ".join(ssvc.DECISIONS)},
+            field="decision",
+        )
+    clean = table.clean(inputs)
+    outcome = str(table.rules(clean))
+    with locked_vulnerability(vulnerability_id, actor=actor) as (vulnerability, case):
+        _require_not_closed(case)
+        record(
+            "case:vulnerability:ssvc_recorded",
+            actor=actor,
+            subject=case,
+            data={"vulnerability": vulnerability.pk, "decision": decision, "inputs": clean, "outcome": outcome},
+        )
+        entry = {"inputs": clean, "outcome": outcome, "recorded_at": now().isoformat()}
+        vulnerability.ssvc = {**vulnerability.ssvc, decision: entry}
+        vulnerability.save(update_fields=["ssvc"])
     return vulnerability
 
 

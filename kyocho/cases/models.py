@@ -71,7 +71,8 @@ class Case(models.Model):
 class Vulnerability(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="vulnerabilities")
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True)  # in English: the CVE record's description
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
     cwe = models.CharField(_("CWE"), max_length=16, blank=True)  # CWE-79
     cvss31_vector = models.CharField(_("CVSS v3.1 vector"), max_length=200, blank=True)
     cvss40_vector = models.CharField(_("CVSS v4.0 vector"), max_length=300, blank=True)
@@ -80,7 +81,8 @@ class Vulnerability(models.Model):
     cve_state = models.CharField(max_length=12, choices=CveState.choices, default=CveState.NONE)
     cve_reserved_at = models.DateTimeField(null=True, blank=True)
     cve_published_at = models.DateTimeField(null=True, blank=True)
-    affected = models.JSONField(default=list, blank=True)  # [{"product": …, "versions": …}]
+    affected = models.JSONField(default=list, blank=True)  # [{"product": …, "versions": …, "organisation_id": …}]
+    references = models.JSONField(default=list, blank=True)  # [{"url": "https://…", "title": …}]
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -130,6 +130,46 @@ def visible_vulnerabilities(actor: Any, case: Case) -> QuerySet[Vulnerability]:
     return get_case(actor, case.pk).vulnerabilities.order_by("pk")
 
 
+# --- Vulnerabilities as each participant may read them ------------------------------------------
+# Staff and the case's partner teams read everything; a notified developer reads the case's
+# vulnerabilities but only its own affected products (never another developer's, nor any product not
+# attributed to it) and not the coordinators' SSVC assessments. Reporters read none: 404.
+
+
+def sees_whole_vulnerabilities(actor: Any, case: Case) -> bool:
+    return (
+        permissions.is_staff_member(actor)
+        or case.partners.filter(organisation_id__in=permissions.partner_organisation_ids(actor)).exists()
+    )
+
+
+def case_vulnerabilities(actor: Any, case_id: int | str) -> QuerySet[Vulnerability]:
+    case = get_case(actor, case_id)
+    if not (sees_whole_vulnerabilities(actor, case) or _notified_developer_in(actor, case)):
+        raise NotFound()
+    return case.vulnerabilities.select_related("case").order_by("pk")
+
+
+def get_vulnerability(actor: Any, vulnerability_id: int | str) -> Vulnerability:
+    case_id = Vulnerability.objects.filter(pk=vulnerability_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound()
+    return case_vulnerabilities(actor, case_id).get(pk=vulnerability_id)
+
+
+def _notified_developer_in(actor: Any, case: Case) -> bool:
+    organisations = permissions.vendor_organisation_ids(actor)
+    return bool(organisations) and _notified_participations_of(organisations).filter(case=case).exists()
+
+
+def visible_affected(actor: Any, vulnerability: Vulnerability, *, whole: bool) -> list[dict[str, Any]]:
+    """The affected products the actor may read (``whole``: what ``sees_whole_vulnerabilities`` said)."""
+    if whole:
+        return list(vulnerability.affected)
+    own = permissions.vendor_organisation_ids(actor)
+    return [entry for entry in vulnerability.affected if entry.get("organisation_id") in own]
+
+
 # --- Reminders (PRODUCT.md §2.3): not acknowledged N days after notification; held cases are skipped.
 
 

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
-from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyocho.core.errors import InvalidInput
+from kyocho.core.ssvc import (
+    PUBLIC_SAFETY_IMPACT,
+    UTILITY,
+    Decision,
+    DecisionPoint,
+    PublicSafetyImpact,
+    Utility,
+    YesNo,
+)
 from kyocho.intake.workflow import TriageDecision
 
-
-class YesNo(models.TextChoices):
-    YES = "yes", gettext_lazy("Yes")
-    NO = "no", gettext_lazy("No")
+__all__ = ["PublicSafetyImpact", "Utility", "YesNo"]  # the shared values, as this module's callers know them
 
 
 class Credibility(models.TextChoices):
@@ -40,26 +44,6 @@ class Cardinality(models.TextChoices):
 class Engagement(models.TextChoices):
     ACTIVE = "active", gettext_lazy("Active")
     UNRESPONSIVE = "unresponsive", gettext_lazy("Unresponsive")
-
-
-class Utility(models.TextChoices):
-    LABORIOUS = "laborious", gettext_lazy("Laborious")
-    EFFICIENT = "efficient", gettext_lazy("Efficient")
-    SUPER_EFFECTIVE = "super_effective", gettext_lazy("Super effective")
-
-
-class PublicSafetyImpact(models.TextChoices):
-    MINIMAL = "minimal", gettext_lazy("Minimal")
-    SIGNIFICANT = "significant", gettext_lazy("Significant")
-
-
-@dataclass(frozen=True)
-class DecisionPoint:
-    label: str | Promise
-    choices: type[models.TextChoices]
-    ssvc_key: str
-    ssvc_version: str
-    ssvc_values: Mapping[str, str]  # our value → SSVC value key
 
 
 DECISION_POINTS: dict[str, DecisionPoint] = {
@@ -90,20 +74,8 @@ DECISION_POINTS: dict[str, DecisionPoint] = {
         "1.0.0",
         {Engagement.ACTIVE: "A", Engagement.UNRESPONSIVE: "U"},
     ),
-    "utility": DecisionPoint(
-        gettext_lazy("Utility"),
-        Utility,
-        "U",
-        "1.0.1",
-        {Utility.LABORIOUS: "L", Utility.EFFICIENT: "E", Utility.SUPER_EFFECTIVE: "S"},
-    ),
-    "public_safety_impact": DecisionPoint(
-        gettext_lazy("Public safety impact"),
-        PublicSafetyImpact,
-        "PSI",
-        "2.0.1",
-        {PublicSafetyImpact.MINIMAL: "M", PublicSafetyImpact.SIGNIFICANT: "S"},
-    ),
+    "utility": UTILITY,
+    "public_safety_impact": PUBLIC_SAFETY_IMPACT,
 }
 
 DECISION_SSVC_KEYS: dict[str, str] = {
@@ -124,8 +96,8 @@ class TriageInputs:
     significant_safety_impact: bool
 
     @classmethod
-    def from_mapping(cls, inputs: Mapping[str, str]) -> TriageInputs:
-        values = clean_inputs(inputs)
+    def from_mapping(cls, values: Mapping[str, str]) -> TriageInputs:
+        """From inputs already checked by ``clean_inputs``."""
         return cls(
             report_public=values["report_public"] == YesNo.YES,
             supplier_contacted=values["supplier_contacted"] == YesNo.YES,
@@ -137,28 +109,13 @@ class TriageInputs:
         )
 
 
-def clean_inputs(inputs: Mapping[str, str]) -> dict[str, str]:
+def clean_inputs(inputs: Any) -> dict[str, str]:
     """Every decision point exactly once with one of its values; a clear error names the first fault."""
-    if not isinstance(inputs, Mapping):
-        raise InvalidInput(_("Give the triage inputs as a set of named values."), field="inputs")
-    unknown = sorted(set(inputs) - set(DECISION_POINTS))
-    if unknown:
-        raise InvalidInput(_("“%(name)s” is not an SSVC triage input.") % {"name": unknown[0]}, field=str(unknown[0]))
-    clean = {}
-    for name, point in DECISION_POINTS.items():
-        value = inputs.get(name)
-        if value not in point.choices.values:
-            raise InvalidInput(
-                _("Choose a value for “%(label)s”: %(allowed)s.")
-                % {"label": point.label, "allowed": ", ".join(point.choices.values)},
-                field=name,
-            )
-        clean[name] = str(value)
-    return clean
+    return TRIAGE.clean(inputs)
 
 
 def coordinator_triage(inputs: Mapping[str, str]) -> TriageDecision:
-    return decide(TriageInputs.from_mapping(inputs))
+    return TRIAGE.decide(inputs)
 
 
 def decide(report: TriageInputs) -> TriageDecision:
@@ -194,8 +151,12 @@ def decide(report: TriageInputs) -> TriageDecision:
 
 def ssvc_vector(inputs: Mapping[str, str]) -> dict[str, str]:
     """The inputs as SSVC ``namespace:key:version`` → value key, as other SSVC tools write them."""
-    values = clean_inputs(inputs)
-    return {
-        f"ssvc:{point.ssvc_key}:{point.ssvc_version}": point.ssvc_values[values[name]]
-        for name, point in DECISION_POINTS.items()
-    }
+    return TRIAGE.vector(inputs)
+
+
+TRIAGE: Decision[TriageDecision] = Decision(
+    gettext_lazy("SSVC Coordinator Triage"),
+    DECISION_POINTS,
+    DecisionPoint(gettext_lazy("Triage decision"), TriageDecision, "COORDINATE", "1.0.1", DECISION_SSVC_KEYS),
+    lambda clean: decide(TriageInputs.from_mapping(clean)),
+)

@@ -9,6 +9,7 @@ from kyocho.staff import (
     registry_views,
     triage_views,
     views,
+    vulnerability_views,
 )
 
 app_name = "staff"
@@ -39,6 +40,26 @@ urlpatterns = [
     path("mail/", inbound_views.inbound_list, name="inbound"),
     path("mail/<int:mail_id>/", inbound_views.inbound_detail, name="inbound_mail"),
     path("mail/<int:mail_id>/raw/", inbound_views.inbound_raw, name="inbound_raw"),
+    path(
+        "cases/<str:reference>/vulnerabilities/new/",
+        vulnerability_views.vulnerability_new,
+        name="vulnerability_new",
+    ),
+    path(
+        "cases/<str:reference>/vulnerabilities/<int:vulnerability_id>/",
+        vulnerability_views.vulnerability_detail,
+        name="vulnerability",
+    ),
+    path(
+        "cases/<str:reference>/vulnerabilities/<int:vulnerability_id>/ssvc/<slug:decision>/",
+        vulnerability_views.vulnerability_ssvc,
+        name="vulnerability_ssvc",
+    ),
+    path(
+        "cases/<str:reference>/vulnerabilities/<int:vulnerability_id>/cve/<slug:operation>/",
+        vulnerability_views.vulnerability_cve,
+        name="vulnerability_cve",
+    ),
     path("registry/", registry_views.registry, name="registry"),
     path("registry/changes/", registry_views.registry_changes, name="registry_changes"),
     path("registry/terms/", registry_views.terms, name="registry_terms"),

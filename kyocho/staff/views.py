@@ -20,6 +20,7 @@ from kyocho.intake.queries import triage_queue
 from kyocho.messaging.queries import held_count, may_read_inbound
 from kyocho.public.web import View, not_found_as_404
 from kyocho.staff.conversation_panel import conversations_panel
+from kyocho.staff.vulnerability_panel import vulnerabilities_panel
 
 DASHBOARD_ROWS = 100
 
@@ -73,6 +74,7 @@ def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
 CASE_PANELS: list[CasePanel] = [
     ("staff/case/participants.html", _participants_panel),
     ("staff/includes/candidates_panel.html", lambda request, case: {}),
+    ("staff/case/vulnerabilities.html", vulnerabilities_panel),
     ("staff/case/conversations.html", conversations_panel),
     ("staff/case/audit.html", _audit_panel),
 ]

@@ -127,3 +127,101 @@ def test_update_vulnerability_refusals(coordinator, case, vendor_member, other_v
         actions.update_vulnerability(second.pk, title="x", actor=other_vendor_member)
     with pytest.raises(NotFound):
         actions.update_vulnerability(999_999, title="x", actor=coordinator)
+
+
+def test_japanese_description_and_references(coordinator, case) -> None:
+    vulnerability = actions.add_vulnerability(
+        case.pk,
+        title="t",
+        description_ja=" 日本語の説明 ",
+        references=[{"url": "https://vendor.example/advisory", "title": "Advisory"}],
+        actor=coordinator,
+    )
+    assert vulnerability.description_ja == "日本語の説明"
+    assert vulnerability.references == [{"url": "https://vendor.example/advisory", "title": "Advisory"}]
+    updated = actions.update_vulnerability(vulnerability.pk, references=[], actor=coordinator)
+    assert updated.references == []
+
+
+@pytest.mark.parametrize(
+    ("references", "field"),
+    [
+        ("https://vendor.example", "references"),
+        ([{"url": "javascript:alert(1)"}], "references.0.url"),
+        ([{"url": "https://ok.example"}, {"link": "https://vendor.example"}], "references.1"),
+    ],
+)
+def test_bad_references_are_refused(coordinator, case, references, field) -> None:
+    with audited() as names, pytest.raises(InvalidInput) as refused:
+        actions.add_vulnerability(case.pk, title="t", references=references, actor=coordinator)
+    assert refused.value.field == field
+    assert names == []
+
+
+SUPPLIER = {
+    "exploitation": "active",
+    "utility": "super_effective",
+    "technical_impact": "total",
+    "public_safety_impact": "minimal",
+}
+PUBLISH = {"supplier_involvement": "cooperative", "exploitation": "none", "public_value_added": "precedence"}
+
+
+def test_record_both_ssvc_decisions(coordinator, case) -> None:
+    vulnerability = actions.add_vulnerability(case.pk, title="t", actor=coordinator)
+    with audited() as names:
+        actions.record_vulnerability_ssvc(vulnerability.pk, decision="supplier", inputs=SUPPLIER, actor=coordinator)
+        recorded = actions.record_vulnerability_ssvc(
+            vulnerability.pk, decision="coordinator_publish", inputs=PUBLISH, actor=coordinator
+        )
+    assert names == ["case:vulnerability:ssvc_recorded"] * 2
+    recorded.refresh_from_db()
+    assert recorded.ssvc["supplier"]["inputs"] == SUPPLIER
+    assert recorded.ssvc["supplier"]["outcome"] == "immediate"
+    assert recorded.ssvc["coordinator_publish"]["outcome"] == "publish"
+    assert last_event("case:vulnerability:ssvc_recorded").data == {
+        "vulnerability": vulnerability.pk,
+        "decision": "coordinator_publish",
+        "inputs": PUBLISH,
+        "outcome": "publish",
+    }
+    # Recording again replaces that decision only.
+    again = actions.record_vulnerability_ssvc(
+        vulnerability.pk, decision="supplier", inputs={**SUPPLIER, "exploitation": "none"}, actor=coordinator
+    )
+    assert again.ssvc["supplier"]["outcome"] == "out_of_cycle"
+    assert again.ssvc["coordinator_publish"]["outcome"] == "publish"
+
+
+@pytest.mark.parametrize(
+    ("decision", "inputs", "field"),
+    [
+        ("triage", SUPPLIER, "decision"),
+        (None, SUPPLIER, "decision"),
+        ("supplier", {**SUPPLIER, "utility": "high"}, "utility"),
+        ("supplier", PUBLISH, "public_value_added"),  # the first input foreign to the table
+        ("coordinator_publish", {**PUBLISH, "public_value_added": ""}, "public_value_added"),
+        ("coordinator_publish", "publish", "inputs"),
+    ],
+)
+def test_ssvc_inputs_outside_the_tables_are_refused(coordinator, case, decision, inputs, field) -> None:
+    vulnerability = actions.add_vulnerability(case.pk, title="t", actor=coordinator)
+    with audited() as names, pytest.raises(InvalidInput) as refused:
+        actions.record_vulnerability_ssvc(vulnerability.pk, decision=decision, inputs=inputs, actor=coordinator)
+    assert refused.value.field == field
+    assert names == []
+    vulnerability.refresh_from_db()
+    assert vulnerability.ssvc == {}
+
+
+def test_ssvc_permissions_and_closed_case(coordinator, case, vendor_member, other_vendor_member) -> None:
+    vulnerability = actions.add_vulnerability(case.pk, title="t", actor=coordinator)
+    with pytest.raises(PermissionDenied):
+        actions.record_vulnerability_ssvc(vulnerability.pk, decision="supplier", inputs=SUPPLIER, actor=vendor_member)
+    with pytest.raises(NotFound):
+        actions.record_vulnerability_ssvc(
+            vulnerability.pk, decision="supplier", inputs=SUPPLIER, actor=other_vendor_member
+        )
+    actions.close_case(case.pk, resolution=CaseResolution.WITHDRAWN, actor=coordinator)
+    with pytest.raises(Conflict, match="closed"):
+        actions.record_vulnerability_ssvc(vulnerability.pk, decision="supplier", inputs=SUPPLIER, actor=coordinator)

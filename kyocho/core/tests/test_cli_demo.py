@@ -109,6 +109,8 @@ def test_demo_is_built_through_the_actions() -> None:
         "messaging:email:queued",
         "case:case:owner_assigned",
         "case:vulnerability:added",
+        "case:vulnerability:updated",
+        "case:vulnerability:ssvc_recorded",
         "case:participant:acknowledged",
         "case:participant:contact_logged",
         "case:partner:shared",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kyocho.core.errors import InvalidInput
+from kyocho.core.reference_testing import reference_path
 from kyocho.intake import ssvc
 from kyocho.intake.workflow import TriageDecision
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared/reference/ssvc/coordinator_triage_1_0_0.json"
+REFERENCE = reference_path("ssvc", "coordinator_triage_1_0_0.json")
 
 
 @pytest.fixture(scope="module")
