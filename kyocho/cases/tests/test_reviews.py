@@ -14,7 +14,7 @@ from kyocho.messaging.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 
-STATEMENT = {
+STATEMENT: dict[str, Any] = {
     "text_ja": "影響はありません。",
     "text_en": "Not affected.",
     "references": ["https://vendor-a.example/psirt/1"],
@@ -277,7 +277,7 @@ def test_review_permissions(
         with pytest.raises(NotFound):
             review(999_999, approve=True, actor=coordinator)  # type: ignore[operator]
         with pytest.raises(NotFound):
-            review("x", approve=True, actor=coordinator)  # type: ignore[operator]
+            review("x", approve=True, actor=coordinator)  # type: ignore[operator,arg-type]
         assert fresh(row).review_status == "pending"
 
 
