@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kyocho.accounts.permissions import is_staff_member
+from kyocho.accounts.permissions import is_coordinator, is_staff_member
 from kyocho.audit.queries import events_for
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
+from kyocho.cases.review_queries import answer_overview, review_queue
 from kyocho.intake.queries import triage_queue
 from kyocho.public.web import View, not_found_as_404
 
@@ -53,6 +54,17 @@ def _participants_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {"participations": visible_participations(request.user, case)}
 
 
+def _reviews_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The answer overview and a page of the developers whose answers or statement wait for review."""
+    page, developers = review_queue(request.user, case, page=request.GET.get("reviews"))
+    return {
+        "answer_overview": answer_overview(request.user, case),
+        "review_page": page,
+        "review_developers": developers,
+        "can_review": is_coordinator(request.user),
+    }
+
+
 def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {"events": events_for(case)}
 
@@ -60,6 +72,7 @@ def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
 CASE_PANELS: list[CasePanel] = [
     ("staff/case/participants.html", _participants_panel),
     ("staff/includes/candidates_panel.html", lambda request, case: {}),
+    ("staff/case/reviews.html", _reviews_panel),
     ("staff/case/audit.html", _audit_panel),
 ]
 
