@@ -9,7 +9,7 @@ from ninja.openapi.docs import Swagger
 from kyocho.api import candidates, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
-from kyocho.api.routes import cases, me, reports, tokens
+from kyocho.api.routes import cases, developer, me, reports, tokens
 
 DESCRIPTION = (
     "kyocho's JSON API for the tooling of product developers and partner coordinators. "
@@ -34,6 +34,8 @@ def build_api() -> NinjaAPI:
     api.add_router("", candidates.router)
     api.add_router("/reports", reports.router)
     api.add_router("", vendors.router)
+    api.add_router("", developer.router)
+    api.add_router("", developer.review_router)
     return api
 
 
