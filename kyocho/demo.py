@@ -228,7 +228,7 @@ def coordination_under_way(demo: Demo) -> None:
         cases.share_case_with_partner(case.pk, organisation_id=partner.pk, actor=coordinator)
 
 
-DEMO_STATEMENT = {
+DEMO_STATEMENT: dict[str, Any] = {
     "text_ja": "RT-500 ファームウェア 2.4.2 で修正しました。更新をお願いします。",
     "text_en": "Fixed in RT-500 firmware 2.4.2. Please update.",
     "references": ["https://vendor-a.example/security/demo-advisory"],
