@@ -198,6 +198,7 @@ class CellForm:
     key: str  # names the form in a refusal
     dom_id: str
     state: FormState
+    open: bool  # the form starts unfolded: nothing answered yet, or refused
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class OwnPart:
         return {form.key for form in cells} | {f"{name}:{pid}" for name, state in shown.items() if state}
 
 
-def _cell_form(cell: AnswerCell, dom_id: str, failure: Failure | None) -> CellForm:
+def _cell_form(cell: AnswerCell, dom_id: str, failure: Failure | None, *, open_when_new: bool = True) -> CellForm:
     key, answer = cell_key(cell), cell.answer
     # A listed product is fixed (a hidden field); only the "another product" form asks for one.
     defaults = {} if cell.product else {"product": ""}
@@ -238,7 +239,8 @@ def _cell_form(cell: AnswerCell, dom_id: str, failure: Failure | None) -> CellFo
         "justification": answer.justification if answer else "",
         "fixed_version": answer.fixed_version if answer else "",
     }
-    return CellForm(cell, key, dom_id, form_state(failure, key, defaults))
+    state = form_state(failure, key, defaults)
+    return CellForm(cell, key, dom_id, state, open=bool(state.messages) or (answer is None and open_when_new))
 
 
 def _vulnerability_part(part: DeveloperPart, shared: SharedVulnerability, failure: Failure | None) -> VulnerabilityPart:
@@ -249,7 +251,8 @@ def _vulnerability_part(part: DeveloperPart, shared: SharedVulnerability, failur
     # The unnamed cell (no product listed for this developer yet) is the "another product" form.
     blank = next((cell for cell in cells if not cell.product), None)
     blank = blank or AnswerCell(part.participation, shared.vulnerability, "", "", None)
-    new_product = _cell_form(blank, f"{prefix}-new", failure) if part.may_answer else None
+    # Folded away beside listed products; the one form to fill in when none is listed.
+    new_product = _cell_form(blank, f"{prefix}-new", failure, open_when_new=not named) if part.may_answer else None
     return VulnerabilityPart(pid, shared, named, new_product)
 
 
