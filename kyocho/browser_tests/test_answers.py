@@ -48,8 +48,12 @@ def signed_in(user: User, sign_in: Callable[[User], None]) -> None:
 
 def submit(page: Any, form: Any) -> None:
     """Submit a form and wait for the page it leads to (POST, redirect, GET)."""
+    click_and_wait(page, form.locator("button[type=submit]"))
+
+
+def click_and_wait(page: Any, button: Any) -> None:
     with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+        button.click()
 
 
 @LANGUAGES
@@ -120,13 +124,20 @@ def test_a_coordinator_returns_one_answer_and_approves_another(
 
     to_return = page.locator(f"#review-answer-{first.pk}")
     to_return.locator("textarea[name=comment]").fill("Is 2.0 affected as well?")
-    submit(page, to_return.locator("form:has(input[value=return_answer])"))
+    click_and_wait(page, to_return.locator("button[value=return_answer]"))
     assert page.locator(".message--success").count() == 1
-    submit(page, page.locator(f"#review-answer-{second.pk} form:has(input[value=approve_answer])"))
-    assert page.locator(f"#review-answer-{first.pk}").count() == 0 and page.locator(f"#review-answer-{second.pk}").count() == 0
+    click_and_wait(page, page.locator(f"#review-answer-{second.pk} button[value=approve_answer]"))
+    assert (
+        page.locator(f"#review-answer-{first.pk}").count() == 0
+        and page.locator(f"#review-answer-{second.pk}").count() == 0
+    )
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.review_status, first.review_comment, second.review_status) == ("returned", "Is 2.0 affected as well?", "approved")
+    assert (first.review_status, first.review_comment, second.review_status) == (
+        "returned",
+        "Is 2.0 affected as well?",
+        "approved",
+    )
 
     # The developer reads the comment beside the answer that came back.
     signed_in(vendor_member, sign_in)

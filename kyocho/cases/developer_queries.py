@@ -21,6 +21,7 @@ from kyocho.cases.queries import (
     answer_matrix,
     answered_products,
     get_case,
+    named_products,
     products_asked,
     visible_participations,
 )
@@ -198,16 +199,18 @@ def developer_todo(actor: Any) -> list[ToDo]:
             "participation_id", flat=True
         )
     )
+    named = {
+        vulnerability.pk: named_products(vulnerability)
+        for vulnerabilities_of_case in vulnerabilities.values()
+        for vulnerability in vulnerabilities_of_case
+    }
     todo = []
     for participation in participations:
-        missing = sum(
-            1
-            for vulnerability in vulnerabilities[participation.case_id]
-            for product in products_asked(
-                participation.organisation_id, vulnerability, answered.get((participation.pk, vulnerability.pk), ())
-            )
-            if product not in answered.get((participation.pk, vulnerability.pk), ())
-        )
+        missing = 0
+        for vulnerability in vulnerabilities[participation.case_id]:
+            done = answered.get((participation.pk, vulnerability.pk), ())
+            asked = products_asked(named[vulnerability.pk].get(participation.organisation_id, ()), done)
+            missing += sum(1 for product in asked if product not in done)
         item = ToDo(
             participation,
             confirm_receipt=_can_acknowledge(participation),

@@ -227,11 +227,13 @@ def answer_matrix(actor: Any, case: Case, *, participations: QuerySet[Participat
         for answer in Answer.objects.filter(participation__in=chosen)
     }
     answered = answered_products(answers)
+    named = {vulnerability.pk: named_products(vulnerability) for vulnerability in vulnerabilities}
     cells = []
     for participation in chosen:
         for vulnerability in vulnerabilities:
             asked = products_asked(
-                participation.organisation_id, vulnerability, answered.get((participation.pk, vulnerability.pk), ())
+                named[vulnerability.pk].get(participation.organisation_id, ()),
+                answered.get((participation.pk, vulnerability.pk), ()),
             )
             for product in asked:
                 answer = answers.get((participation.pk, vulnerability.pk, product))
@@ -248,9 +250,18 @@ def answered_products(keys: Iterable[tuple[int, int, str]]) -> dict[tuple[int, i
     return answered
 
 
-def products_asked(organisation_id: int, vulnerability: Vulnerability, answered: Iterable[str]) -> list[str]:
+def named_products(vulnerability: Vulnerability) -> dict[int, list[str]]:
+    """Developer id → its products named in the vulnerability's affected list (read once per vulnerability)."""
+    named: dict[int, list[str]] = defaultdict(list)
+    for entry in vulnerability.affected:
+        if entry.get("organisation_id") is not None:
+            named[entry["organisation_id"]].append(entry["product"])
+    return named
+
+
+def products_asked(named: Iterable[str], answered: Iterable[str]) -> list[str]:
     """The cells a developer is asked to answer for a vulnerability: its products named in the
-    vulnerability's affected list, plus any it answered for; one unnamed cell ("") when there are none."""
-    named = [entry["product"] for entry in vulnerability.affected if entry.get("organisation_id") == organisation_id]
+    vulnerability's affected list (``named_products``), plus any it answered for; one unnamed cell ("")
+    when there are none."""
     products = sorted(set(named) | set(answered))
     return products or [""]

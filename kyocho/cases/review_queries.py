@@ -15,13 +15,15 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from kyocho.accounts import permissions
 from kyocho.cases.models import Answer, Case, Participation, Statement, Vulnerability
-from kyocho.cases.queries import NO_RESPONSE, answered_products, get_case, products_asked
+from kyocho.cases.queries import NO_RESPONSE, answered_products, get_case, named_products, products_asked
 from kyocho.cases.workflow import AnswerStatus, ParticipationStatus, ReviewStatus
 from kyocho.core.errors import NotFound
 
-REVIEW_PAGE = 20  # developers per page of the review queue
+REVIEW_PAGE = 10  # developers per page of the review queue (each with up to a few dozen items)
 # Columns of the overview, in the order a coordinator reads them; silent developers are "no response".
 OVERVIEW_STATUSES = (*AnswerStatus.values, NO_RESPONSE)
+# A vulnerability's affected list names every developer's products: in a big case, read it only where needed.
+HEAVY_VULNERABILITY_FIELDS = ("vulnerability__affected", "vulnerability__description", "vulnerability__ssvc")
 
 
 def _staff_case(actor: Any, case: Case | int) -> Case:
@@ -63,6 +65,7 @@ def review_queue(actor: Any, case: Case, *, page: Any = 1) -> tuple[Page[Partici
     for answer in (
         Answer.objects.filter(participation__in=developers, review_status=ReviewStatus.PENDING)
         .select_related("vulnerability")
+        .defer(*HEAVY_VULNERABILITY_FIELDS)
         .order_by("vulnerability_id", "product")
     ):
         answers[answer.participation_id].append(answer)
@@ -78,6 +81,7 @@ def pending_answers(actor: Any, case: Case | int) -> Any:
     return (
         Answer.objects.filter(participation__case=_staff_case(actor, case), review_status=ReviewStatus.PENDING)
         .select_related("participation__organisation", "vulnerability")
+        .defer(*HEAVY_VULNERABILITY_FIELDS)
         .order_by("participation__organisation__name", "participation_id", "vulnerability_id", "product")
     )
 
@@ -159,8 +163,9 @@ def answer_overview(actor: Any, case: Case) -> AnswerOverview:
     rows = []
     for vulnerability in vulnerabilities:
         counts: Counter[str] = Counter()
+        named = named_products(vulnerability)
         for pid, organisation_id in developers:
-            for product in products_asked(organisation_id, vulnerability, answered.get((pid, vulnerability.pk), ())):
+            for product in products_asked(named.get(organisation_id, ()), answered.get((pid, vulnerability.pk), ())):
                 counts[status_of.get((pid, vulnerability.pk, product), NO_RESPONSE)] += 1
         rows.append(VulnerabilityCounts(vulnerability, dict(counts)))
     totals: Counter[str] = Counter()
@@ -202,6 +207,7 @@ def publishable(case: Case) -> Publishable:
         answers=list(
             Answer.objects.filter(approved)
             .select_related("participation__organisation", "vulnerability")
+            .defer(*HEAVY_VULNERABILITY_FIELDS)
             .order_by("participation__organisation__name", "participation_id", "vulnerability_id", "product")
         ),
         statements=list(

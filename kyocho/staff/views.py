@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from kyocho.accounts.permissions import is_coordinator, is_staff_member
 from kyocho.audit.queries import events_for
@@ -62,6 +63,7 @@ def _reviews_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
         "review_page": page,
         "review_developers": developers,
         "can_review": is_coordinator(request.user),
+        "review_action": reverse("staff:review", args=[case.reference]),
     }
 
 

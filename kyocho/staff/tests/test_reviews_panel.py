@@ -84,7 +84,7 @@ def test_the_panel_shows_the_overview_and_what_waits(client_for: ClientFor, coor
         and "Developer 002" in page
         and "Developer 001" not in page.split("Waiting for review")[1]
     )
-    assert page.count("Return with comment") == 12 + 2
+    assert page.count('value="return_answer"') == 12 and page.count('value="return_statement"') == 2
 
 
 def test_approve_and_return_from_the_panel(client_for: ClientFor, coordinator: User) -> None:
