@@ -210,7 +210,7 @@ def _decision(approve: Any, comment: Any) -> tuple[str, str]:
     if not isinstance(approve, bool):
         raise InvalidInput(_("Choose to approve or to return."), field="approve")
     if approve:
-        return ReviewStatus.APPROVED, _plain_text(comment, "comment", max_length=COMMENT_MAX)
+        return ReviewStatus.APPROVED, _plain_text(comment or "", "comment", max_length=COMMENT_MAX)
     text = comment if isinstance(comment, str) else ""
     return ReviewStatus.RETURNED, required_text(
         text, "comment", _("A comment for the developer"), max_length=COMMENT_MAX
