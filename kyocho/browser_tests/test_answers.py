@@ -142,6 +142,6 @@ def test_a_coordinator_returns_one_answer_and_approves_another(
     # The developer reads the comment beside the answer that came back.
     signed_in(vendor_member, sign_in)
     page.goto(f"/portal/cases/{case.reference}/")
-    returned = page.locator(f"#cell-{mine.pk}-{first.pk}-0")
+    returned = page.locator(f"#cell-{mine.pk}-{first.vulnerability_id}-0")
     assert "Is 2.0 affected as well?" in returned.inner_text()
-    assert page.locator(f"#cell-{mine.pk}-{second.pk}-0 .review-approved").count() == 1
+    assert page.locator(f"#cell-{mine.pk}-{second.vulnerability_id}-0 .review-approved").count() == 1
