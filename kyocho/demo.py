@@ -281,6 +281,33 @@ def vulnerability_assessed(demo: Demo) -> None:
         cases.record_vulnerability_ssvc(vulnerability.pk, decision=decision, inputs=inputs, actor=coordinator)
 
 
+DEMO_STATEMENT: dict[str, Any] = {
+    "text_ja": "RT-500 ファームウェア 2.4.2 で修正しました。更新をお願いします。",
+    "text_en": "Fixed in RT-500 firmware 2.4.2. Please update.",
+    "references": ["https://vendor-a.example/security/demo-advisory"],
+}
+
+
+def answers_awaiting_review(demo: Demo) -> None:
+    """The developer that acknowledged answered for its router and wrote a statement; both wait for the
+    coordinator's review (the staff case page's review panel)."""
+    from kyocho.cases import reviews
+    from kyocho.cases.models import Answer, Statement
+
+    case, psirt = demo.case, demo.people["admin@vendor-a.example"]
+    assert case is not None
+    participation = case.participations.get(organisation=demo.developers[0])
+    vulnerability = case.vulnerabilities.order_by("pk").first()
+    if vulnerability is not None and not Answer.objects.filter(participation=participation).exists():
+        product = DEMO_VULNERABILITY["affected"][0]["product"]
+        cases.record_answer(
+            participation.pk, vulnerability_id=vulnerability.pk, product=product, status="fixed",
+            fixed_version="2.4.2", actor=psirt,
+        )  # fmt: skip
+    if not Statement.objects.filter(participation=participation).exists():
+        reviews.save_statement(participation.pk, **DEMO_STATEMENT, actor=psirt)
+
+
 def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
     participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
     participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
@@ -431,6 +458,7 @@ STORY: list[Callable[[Demo], None]] = [
     follow_up_by_phone,
     conversations_in_the_case,
     vulnerability_assessed,
+    answers_awaiting_review,
     products_with_sboms,
     developer_registry,
     mail_by_email,

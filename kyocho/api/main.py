@@ -9,7 +9,7 @@ from ninja.openapi.docs import Swagger
 from kyocho.api import candidates, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
-from kyocho.api.routes import cases, conversations, me, participants, reports, tokens, vulnerabilities
+from kyocho.api.routes import cases, conversations, developer, me, participants, reports, tokens, vulnerabilities
 
 DESCRIPTION = (
     "kyocho's JSON API for the tooling of product developers and partner coordinators. "
@@ -37,6 +37,8 @@ def build_api() -> NinjaAPI:
     api.add_router("/reports", reports.router)
     api.add_router("", vendors.router)
     api.add_router("", vulnerabilities.router)
+    api.add_router("", developer.router)
+    api.add_router("", developer.review_router)
     return api
 
 

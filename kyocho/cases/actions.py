@@ -24,7 +24,7 @@ from kyocho.accounts.roles import COORDINATOR_ROLES, OrganisationKind, Role
 from kyocho.advisories.content import clean_references
 from kyocho.audit.actions import record
 from kyocho.cases import queries, ssvc
-from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Vulnerability
+from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Reviewed, Vulnerability
 from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
 from kyocho.cases.workflow import (
     ANSWER,
@@ -32,6 +32,7 @@ from kyocho.cases.workflow import (
     CVE,
     PARTICIPATION,
     RESOLUTIONS_FROM,
+    REVIEW,
     UNREACHABLE_TRACK,
     VFD_ORDER,
     AnswerStatus,
@@ -42,6 +43,7 @@ from kyocho.cases.workflow import (
     CveState,
     NotAffectedJustification,
     ParticipationStatus,
+    ReviewStatus,
     VfdFlag,
 )
 from kyocho.core.actions import lock, required_text
@@ -790,7 +792,9 @@ def record_answer(
     actor: Any,
 ) -> Answer:
     """A developer's answer for one (vulnerability, product). The first answer may be any status;
-    later ones follow the ANSWER table."""
+    later ones follow the ANSWER table (keeping the status while correcting its justification or fixed
+    version is an edit, not a transition). Any change is reviewed again; sending the same answer again
+    changes nothing, except that it puts a returned answer back before the coordinator."""
     product = required_text(product, "product", _("Product"), max_length=200)
     status = _choice(status, AnswerStatus, "status")
     justification, fixed_version = _answer_details(status, justification, fixed_version)
@@ -811,8 +815,12 @@ def record_answer(
         old = None if answer is None else answer.status
         if answer is None:
             answer = Answer(participation=participation, vulnerability=vulnerability, product=product)
-        else:
+        elif (answer.status, answer.justification, answer.fixed_version) == (status, justification, fixed_version):
+            if answer.review_status != ReviewStatus.RETURNED:
+                return answer
+        elif answer.status != status:
             ANSWER.check(answer.status, status)
+        review_was = reopen_review(answer)
         answer.status, answer.justification, answer.fixed_version = status, justification, fixed_version
         answer.updated_at, answer.updated_by = now(), actor
         record(
@@ -825,10 +833,23 @@ def record_answer(
                 "product": product,
                 "from": old,
                 "to": status,
+                "review_from": review_was,
             },
         )
         answer.save()
     return answer
+
+
+def reopen_review(item: Reviewed) -> str | None:
+    """What a developer changes goes back before the coordinator: an approved or returned answer or
+    statement becomes pending again (the last review's comment stays, to show what was asked).
+    Returns the review state it left, or None when it was pending already."""
+    if item.review_status == ReviewStatus.PENDING:
+        return None
+    old = item.review_status
+    REVIEW.check(old, ReviewStatus.PENDING)
+    item.review_status = ReviewStatus.PENDING
+    return old
 
 
 def _require_may_answer(participation: Participation, actor: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -289,35 +291,55 @@ class AnswerCell:
     answer: Answer | None
 
 
-def answer_matrix(actor: Any, case: Case) -> list[AnswerCell]:
+def answer_matrix(actor: Any, case: Case, *, participations: QuerySet[Participation] | None = None) -> list[AnswerCell]:
     """Every notified developer × vulnerability × product with its answer, or no_response. A developer
-    sees only its own organisation's rows."""
+    sees only its own organisation's rows; ``participations`` narrows the rows further (a page of them)."""
     case = get_case(actor, case.pk)
-    participations = list(visible_participations(actor, case).exclude(status=ParticipationStatus.IDENTIFIED))
+    rows = visible_participations(actor, case).exclude(status=ParticipationStatus.IDENTIFIED)
+    if participations is not None:
+        rows = rows.filter(pk__in=participations.values("pk"))
+    chosen = list(rows)
     vulnerabilities = list(case.vulnerabilities.order_by("pk"))
     answers = {
         (answer.participation_id, answer.vulnerability_id, answer.product): answer
-        for answer in Answer.objects.filter(participation__in=participations)
+        for answer in Answer.objects.filter(participation__in=chosen)
     }
+    answered = answered_products(answers)
+    named = {vulnerability.pk: named_products(vulnerability) for vulnerability in vulnerabilities}
     cells = []
-    for participation in participations:
+    for participation in chosen:
         for vulnerability in vulnerabilities:
-            for product in _products_asked(participation, vulnerability, answers):
+            asked = products_asked(
+                named[vulnerability.pk].get(participation.organisation_id, ()),
+                answered.get((participation.pk, vulnerability.pk), ()),
+            )
+            for product in asked:
                 answer = answers.get((participation.pk, vulnerability.pk, product))
                 status = answer.status if answer else NO_RESPONSE
                 cells.append(AnswerCell(participation, vulnerability, product, status, answer))
     return cells
 
 
-def _products_asked(
-    participation: Participation, vulnerability: Vulnerability, answers: dict[tuple[int, int, str], Answer]
-) -> list[str]:
-    """The developer's products named in the vulnerability's affected list, plus any it answered for."""
-    named = [
-        entry["product"]
-        for entry in vulnerability.affected
-        if entry.get("organisation_id") == participation.organisation_id
-    ]
-    answered = [product for (pid, vid, product) in answers if pid == participation.pk and vid == vulnerability.pk]
+def answered_products(keys: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int], list[str]]:
+    """(participation, vulnerability) → the products answered for, from (participation, vulnerability, product) keys."""
+    answered: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for participation_id, vulnerability_id, product in keys:
+        answered[(participation_id, vulnerability_id)].append(product)
+    return answered
+
+
+def named_products(vulnerability: Vulnerability) -> dict[int, list[str]]:
+    """Developer id → its products named in the vulnerability's affected list (read once per vulnerability)."""
+    named: dict[int, list[str]] = defaultdict(list)
+    for entry in vulnerability.affected:
+        if entry.get("organisation_id") is not None:
+            named[entry["organisation_id"]].append(entry["product"])
+    return named
+
+
+def products_asked(named: Iterable[str], answered: Iterable[str]) -> list[str]:
+    """The cells a developer is asked to answer for a vulnerability: its products named in the
+    vulnerability's affected list (``named_products``), plus any it answered for; one unnamed cell ("")
+    when there are none."""
     products = sorted(set(named) | set(answered))
     return products or [""]

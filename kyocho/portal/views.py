@@ -14,15 +14,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kyocho.accounts.permissions import is_staff_member
-from kyocho.cases.conversation_queries import named_threads
-from kyocho.cases.queries import get_case_by_reference, visible_cases, visible_participations
+from kyocho.cases.developer_queries import developer_todo
+from kyocho.cases.queries import visible_cases
 from kyocho.intake.queries import get_report_by_reference, visible_reports
 from kyocho.intake.tracking import get_attachment
+from kyocho.portal.case_views import case_detail
 from kyocho.public.report_views import download, reporter_page
 from kyocho.public.web import not_found_as_404
 from kyocho.vendors.queries import pending_terms_for
 
 PORTAL_ROWS = 100
+__all__ = [
+    "case_detail",
+    "home",
+    "report_attachment",
+    "report_detail",
+]  # case_detail: the case page lives in case_views
 
 
 @login_required
@@ -34,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "reports": visible_reports(request.user).order_by("-received_at")[:PORTAL_ROWS],
         "cases": visible_cases(request.user).order_by("-created_at")[:PORTAL_ROWS],
         "pending_terms": pending_terms_for(request.user),
+        "todo": developer_todo(request.user),
     }
     return render(request, "portal/home.html", context)
 
@@ -57,15 +65,3 @@ def report_attachment(request: HttpRequest, reference: str, attachment_id: int) 
     """Staff and the reporter (by account) download a report's attachments here."""
     report = get_report_by_reference(request.user, reference)
     return download(get_attachment(report, attachment_id))
-
-
-@login_required
-@not_found_as_404
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_case_by_reference(request.user, reference)
-    context = {
-        "case": case,
-        "participations": visible_participations(request.user, case),
-        "threads": named_threads(request.user, case),
-    }
-    return render(request, "portal/case_detail.html", context)

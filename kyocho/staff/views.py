@@ -10,12 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from kyocho.accounts.permissions import is_staff_member
+from kyocho.accounts.permissions import is_coordinator, is_staff_member
 from kyocho.audit.queries import events_for
 from kyocho.cases.followup_queries import escalated_developers, unreachable_candidates
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
+from kyocho.cases.review_queries import answer_overview, review_queue
 from kyocho.intake.queries import triage_queue
 from kyocho.messaging.queries import held_count, may_read_inbound
 from kyocho.public.web import View, not_found_as_404
@@ -66,6 +68,18 @@ CASE_PAGE_EVENTS = 50
 AUDIT_PAGE_EVENTS = 200
 
 
+def _reviews_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The answer overview and a page of the developers whose answers or statement wait for review."""
+    page, developers = review_queue(request.user, case, page=request.GET.get("reviews"))
+    return {
+        "answer_overview": answer_overview(request.user, case),
+        "review_page": page,
+        "review_developers": developers,
+        "can_review": is_coordinator(request.user),
+        "review_action": reverse("staff:review", args=[case.reference]),
+    }
+
+
 def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     """The newest events; the whole trail has a page of its own (a big case has thousands)."""
     return {"events": events_for(case).order_by("-seq")[:CASE_PAGE_EVENTS], "events_limit": CASE_PAGE_EVENTS}
@@ -75,6 +89,7 @@ CASE_PANELS: list[CasePanel] = [
     ("staff/case/participants.html", _participants_panel),
     ("staff/includes/candidates_panel.html", lambda request, case: {}),
     ("staff/case/vulnerabilities.html", vulnerabilities_panel),
+    ("staff/case/reviews.html", _reviews_panel),
     ("staff/case/conversations.html", conversations_panel),
     ("staff/case/audit.html", _audit_panel),
 ]

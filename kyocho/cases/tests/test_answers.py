@@ -65,6 +65,7 @@ def test_later_answers_follow_the_table(acknowledged, vulnerability, vendor_memb
         "product": "Router X",
         "from": "affected",
         "to": "fixed",
+        "review_from": None,
     }
     with audited() as names, pytest.raises(TransitionNotAllowed):
         answer(acknowledged, vulnerability, vendor_member, "not_affected", justification="component_not_present")

@@ -80,6 +80,10 @@ def test_demo_case_is_in_coordination_with_two_notified_developers() -> None:
     ]
     assert list(case.vulnerabilities.values_list("cwe", flat=True)) == ["CWE-79"]
     assert list(case.partners.values_list("organisation__name", flat=True)) == ["Overseas CERT (demo)"]
+    # The acknowledged developer's answer and statement wait for the coordinator's review.
+    acknowledged = case.participations.get(status="acknowledged")
+    assert list(acknowledged.answers.values_list("status", "review_status")) == [("fixed", "pending")]
+    assert acknowledged.statement.review_status == "pending"
 
 
 def test_the_finders_first_report_became_the_case_and_the_second_waits() -> None:
@@ -113,6 +117,8 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:vulnerability:ssvc_recorded",
         "case:participant:acknowledged",
         "case:participant:contact_logged",
+        "case:answer:recorded",
+        "case:statement:saved",
         "case:partner:shared",
         "case:conversation:opened",
         "case:message:posted",
