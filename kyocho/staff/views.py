@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from kyocho.cases.followup_queries import escalated_developers, unreachable_cand
 from kyocho.cases.models import Case
 from kyocho.cases.queries import active_cases, get_case_by_reference, visible_participations
 from kyocho.cases.review_queries import answer_overview, review_queue
+from kyocho.cases.workflow import ParticipationStatus
 from kyocho.intake.queries import triage_queue
 from kyocho.messaging.queries import held_count, may_read_inbound
 from kyocho.public.web import View, not_found_as_404
@@ -60,8 +62,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 CasePanel = tuple[str, Callable[[HttpRequest, Case], dict[str, Any]]]
 
 
+DEVELOPERS_PER_PAGE = 50
+
+
 def _participants_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
-    return {"participations": visible_participations(request.user, case)}
+    """A page of the case's developers, filtered by status, with how many are in each status."""
+    rows = visible_participations(request.user, case)
+    counts = dict(rows.order_by().values_list("status").annotate(number=Count("pk")).values_list("status", "number"))
+    status = request.GET.get("developer_status", "")
+    if status in ParticipationStatus.values:
+        rows = rows.filter(status=status)
+    return {
+        "participant_page": Paginator(rows, DEVELOPERS_PER_PAGE).get_page(request.GET.get("developers")),
+        "participant_counts": [
+            (choice, label, counts[choice]) for choice, label in ParticipationStatus.choices if choice in counts
+        ],
+        "participant_total": sum(counts.values()),
+        "participant_status": status,
+    }
 
 
 CASE_PAGE_EVENTS = 50

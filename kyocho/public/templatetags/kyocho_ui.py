@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.http import QueryDict
 from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -69,3 +70,12 @@ def actor_name(label: str) -> str:
 def mfa_setup_required(context: template.Context) -> bool:
     """True while the signed-in person's role demands MFA and no authenticator is set up yet."""
     return must_set_up_mfa_first(context.get("user"))
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, name: str, value: Any) -> str:
+    """The current page's query string with ``name`` set to ``value`` (the other parameters kept)."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query[name] = str(value)
+    return query.urlencode()

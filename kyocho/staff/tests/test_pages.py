@@ -181,3 +181,29 @@ def test_the_case_page_shows_the_newest_events_and_the_trail_page_all_of_them(
 
 def test_the_audit_trail_page_is_staff_only(client_for: ClientFor, vendor_member: User, case: Any) -> None:
     assert client_for(vendor_member).get(f"/staff/cases/{case.reference}/audit/").status_code == 404
+
+
+def test_the_developer_list_is_paged_and_filtered_by_status(
+    client_for: ClientFor, coordinator: User, monkeypatch: Any
+) -> None:
+    from kyocho.cases import actions as cases
+    from kyocho.conftest import make_organisation
+    from kyocho.staff import views
+
+    monkeypatch.setattr(views, "DEVELOPERS_PER_PAGE", 2)
+    developers = [make_organisation(f"Developer {n}", "product_developer") for n in range(3)]
+    case = coordinating_case(coordinator, *developers)
+    cases.acknowledge_participation(case.participations.get(organisation=developers[2]).pk, actor=coordinator)
+    client = client_for(coordinator)
+    url = f"/staff/cases/{case.reference}/"
+
+    def developer_panel(response: Any) -> str:
+        return response.content.decode().split('id="participants-heading"')[1].split("</section>")[0]
+
+    first = developer_panel(client.get(url))
+    assert ">Developer 0<" in first and ">Developer 1<" in first and ">Developer 2<" not in first
+    assert "Page 1 of 2" in first and "All (3)" in first and "Notified (2)" in first and "Acknowledged (1)" in first
+    second = developer_panel(client.get(url, {"developers": 2}))
+    assert ">Developer 2<" in second and ">Developer 0<" not in second
+    acknowledged = developer_panel(client.get(url, {"developer_status": "acknowledged"}))
+    assert ">Developer 2<" in acknowledged and ">Developer 0<" not in acknowledged and "Page 1 of" not in acknowledged
