@@ -423,20 +423,16 @@ def transition_participation(
 
 
 def notify_participant(participation_id: int, *, actor: Any, override_reason: str = "") -> Participation:
-    """Mark a developer notified and log the portal notice as its first contact attempt. The first
-    notification of a case sets its 起算日 and default date. A developer suspended from
+    """Notify one developer already in the case: ``cases.notify.notify_developers`` for one (mail to its
+    contacts, the contact log, the 起算日 on a case's first notification). A developer suspended from
     pre-notification is only notified with ``override_reason``."""
-    with _locked_participation(participation_id, actor=actor) as participation:
-        case = lock(Case, participation.case_id)
-        _require_active(case, _("Developers can only be notified in an open or coordinating case."))
-        PARTICIPATION.check(participation.status, P.NOTIFIED)
-        at = now()
-        _override_suspension_if_any(participation, override_reason, actor=actor, at=at)
-        participation.notified_at = at
-        transition_participation(participation, P.NOTIFIED, actor=actor)
-        _log_attempt(participation, channel=ContactChannel.PORTAL, outcome=ContactOutcome.SENT, at=at, actor=actor)
-        if case.start_date is None:
-            start_case_clock(case, at=at, actor=actor)
+    from kyocho.cases.notify import notify_one  # notify builds on this module
+
+    participation = queries.get_participation(actor, participation_id)
+    _require_coordinator_on_participation(participation, actor)
+    PARTICIPATION.check(participation.status, P.NOTIFIED)
+    notify_one(participation, override_reason=override_reason, actor=actor)
+    participation.refresh_from_db()
     return participation
 
 

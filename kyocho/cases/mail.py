@@ -11,8 +11,9 @@ Callers hold the transaction of the change they report: the outbox rows commit w
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
@@ -32,7 +33,7 @@ from kyocho.messaging.actions import enqueue_email, enqueue_from_template
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.pgpmime import recipient_fingerprint
 from kyocho.messaging.rendering import language_codes, render_email
-from kyocho.vendors.key_queries import key_emails, usable_keys
+from kyocho.vendors.key_queries import is_usable, key_emails
 from kyocho.vendors.models import PublicKey, Registration
 
 PORTAL_NOTICE = "portal_notice"
@@ -111,16 +112,37 @@ class Recipient:
 def developer_recipients(participation: Participation) -> list[Recipient]:
     """The developer's registered contacts, each with the key its mail is encrypted to: a usable key
     naming the contact's own address, else one a coordinator accepted for the whole developer."""
-    registration = Registration.objects.filter(organisation_id=participation.organisation_id).first()
-    if registration is None:
-        return []
-    keys = list(usable_keys(registration).order_by("-created_at"))
+    return recipients_of_developers([participation.organisation_id]).get(participation.organisation_id, [])
+
+
+def recipients_of_developers(organisation_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """``developer_recipients`` of many developers, by organisation id, in three queries (a
+    notification may go to hundreds). Developers without a registration have no entry."""
+    at = now()
+    registrations = Registration.objects.filter(organisation_id__in=list(organisation_ids)).prefetch_related(
+        "contacts", "keys"
+    )
+    return {registration.organisation_id: _recipients(registration, at) for registration in registrations}
+
+
+def _recipients(registration: Registration, at: dt.datetime) -> list[Recipient]:
+    contacts = sorted(registration.contacts.all(), key=lambda contact: (not contact.responsible, contact.pk))
+    emails = {contact.email.lower() for contact in contacts}
+    keys = sorted(
+        (key for key in registration.keys.all() if is_usable(key, emails, at=at)),
+        key=lambda key: key.created_at,
+        reverse=True,
+    )
     developer_wide = next((key for key in keys if key.accepted_without_matching_uid), None)
-    recipients = []
-    for contact in registration.contacts.order_by("-responsible", "pk"):
-        own = next((key for key in keys if contact.email.lower() in key_emails(key)), None)
-        recipients.append(Recipient(contact.email, contact.name, _language(contact.language), own or developer_wide))
-    return recipients
+    return [
+        Recipient(
+            contact.email,
+            contact.name,
+            _language(contact.language),
+            next((key for key in keys if contact.email.lower() in key_emails(key)), developer_wide),
+        )
+        for contact in contacts
+    ]
 
 
 def _language(code: str) -> str:
@@ -171,17 +193,19 @@ def tell_developer(
     purpose: str,
     actor: Any,
     thread: Thread | None = None,
+    recipients: list[Recipient] | None = None,
 ) -> list[tuple[Recipient, OutboundEmail]]:
     """One message per contact of the developer: ``template`` with the details, signed and encrypted
     to the contact's key, or the content-free portal notice. Replies thread into ``thread`` (default:
-    the developer's private conversation). Call inside the transaction of the change being reported."""
+    the developer's private conversation). ``recipients`` are the developer's, when already read
+    (``recipients_of_developers``). Call inside the transaction of the change being reported."""
     _require_transaction("tell_developer")
     case = participation.case
     thread = thread or party_thread(case, ThreadKind.DEVELOPER, participation.organisation_id, actor=actor)
     headers = {"Reply-To": reply_address(reply_token(thread, participation.organisation_id))}
     link = site_link(reverse("portal:case", args=[case.reference]))
     sent = []
-    for recipient in developer_recipients(participation):
+    for recipient in developer_recipients(participation) if recipients is None else recipients:
         base = {
             **context,
             "case": case,

@@ -101,6 +101,7 @@ def test_demo_is_built_through_the_actions() -> None:
         "case:case:opened",
         "case:participant:identified",
         "case:participant:notified",
+        "case:conversation:opened",
         "case:case:coordinating",
         "intake:report:received",
         "intake:report:accepted",

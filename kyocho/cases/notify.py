@@ -1,0 +1,365 @@
+"""Notifying product developers of a case (PRODUCT.md §2.3, §4): one action tells them all, or none.
+
+For each developer: identified → notified, its contacts get portal access, each contact gets one
+message of its own (the case details signed and encrypted to the contact's key, or a content-free
+"please sign in" notice), every mail and the portal notice are logged as contact attempts. The first
+notification of a case sets its 起算日 and tells the reporters.
+
+All or nothing: any refusal (a developer already notified, a suspension without an override reason, a
+closed case) leaves the case as it was, with nothing queued and nothing audited. A developer already
+in the case but past ``identified`` is refused rather than skipped, so that nobody believes a second
+notification went out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kyocho.accounts.models import Organisation
+from kyocho.accounts.roles import OrganisationKind
+from kyocho.cases import actions, mail
+from kyocho.cases.models import Case, Participation, Vulnerability
+from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
+from kyocho.cases.workflow import ContactChannel, ContactOutcome, ParticipationStatus
+from kyocho.core.actions import lock
+from kyocho.core.clock import now
+from kyocho.core.errors import Conflict, InvalidInput
+
+P = ParticipationStatus
+NOTIFICATION = "case_notification"
+CASE_STARTED = "case_started"  # to the reporters: dates and the case reference only, safe in the clear
+MAX_DEVELOPERS = 5000  # in one action; a larger list is a mistake, not a case
+NO_OVERRIDES: Mapping[int, str] = MappingProxyType({})
+
+
+# --- What the action reports back -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactMailed:
+    address: str
+    key_fingerprint: str  # the key the details were encrypted to; "" for the content-free notice
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.key_fingerprint)
+
+
+@dataclass(frozen=True)
+class DeveloperNotified:
+    organisation_id: int
+    name: str
+    participation_id: int
+    added: bool  # was not in the case: added (identified) by this notification
+    override_reason: str  # why a suspension from pre-notification was overridden; "" if none applied
+    contacts: tuple[ContactMailed, ...]
+
+    @property
+    def encrypted(self) -> list[str]:
+        return [contact.address for contact in self.contacts if contact.encrypted]
+
+    @property
+    def notice_only(self) -> list[str]:
+        return [contact.address for contact in self.contacts if not contact.encrypted]
+
+    @property
+    def mail(self) -> str:
+        """How the developer was told by email: encrypted, notice_only, mixed, or none (portal only:
+        staff must reach it by another channel)."""
+        if not self.contacts:
+            return "none"
+        if not self.notice_only:
+            return "encrypted"
+        return "mixed" if self.encrypted else "notice_only"
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    case_id: int
+    reference: str
+    developers: tuple[DeveloperNotified, ...]
+    clock_started: bool  # this notification was the case's first: 起算日 set, reporters told
+    start_date: dt.datetime | None
+    target_disclosure_at: dt.datetime | None
+    reporters_told: int
+
+    @property
+    def without_contact(self) -> list[DeveloperNotified]:
+        return [developer for developer in self.developers if not developer.contacts]
+
+
+# --- The action -----------------------------------------------------------------------------------
+
+
+def notify_developers(
+    case_id: int,
+    *,
+    organisation_ids: Iterable[Any],
+    actor: Any,
+    override_reasons: Mapping[Any, str] = NO_OVERRIDES,
+) -> NotificationResult:
+    """Notify the given product developers of the case, adding those not yet in it. A developer
+    suspended from pre-notification needs a reason in ``override_reasons`` (by organisation id)."""
+    ids = _developer_ids(organisation_ids)
+    reasons = _override_reasons(override_reasons, ids)
+    with transaction.atomic():
+        case = lock(Case, case_id)
+        actions.require_coordinator_on_case(case, actor)
+        _require_notifiable_case(case)
+        participations, added = _identified_participations(case, ids, actor=actor)
+        return _notify(case, participations, reasons, actor=actor, added=added)
+
+
+def notify_one(participation: Participation, *, override_reason: str, actor: Any) -> None:
+    """``cases.actions.notify_participant``: the same path for one developer, whose errors name the
+    caller's own argument."""
+    try:
+        notify_developers(
+            participation.case_id,
+            organisation_ids=[participation.organisation_id],
+            override_reasons={participation.organisation_id: override_reason},
+            actor=actor,
+        )
+    except NeedsOverride as refused:
+        raise Conflict(refused.message, field="override_reason") from refused
+
+
+class NeedsOverride(Conflict):
+    """Developers suspended from pre-notification were chosen without a reason to override it."""
+
+    def __init__(self, refusals: list[str], organisation_ids: list[int]) -> None:
+        super().__init__(" ".join(refusals), field="override_reasons")
+        self.organisation_ids = organisation_ids
+
+
+# --- Checking what was asked ------------------------------------------------------------------------
+
+
+def _developer_ids(value: Any) -> list[int]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput(_("Give a list of developer ids."), field="organisation_ids")
+    ids = list(dict.fromkeys(actions._as_id(item, "organisation_ids") for item in value))
+    if not ids:
+        raise InvalidInput(_("Choose at least one developer to notify."), field="organisation_ids")
+    if len(ids) > MAX_DEVELOPERS:
+        raise InvalidInput(
+            _("At most %(limit)d developers can be notified at once.") % {"limit": MAX_DEVELOPERS},
+            field="organisation_ids",
+        )
+    return ids
+
+
+def _override_reasons(value: Any, ids: list[int]) -> dict[int, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(_("Give the override reasons by developer id."), field="override_reasons")
+    reasons = {}
+    for key, reason in value.items():
+        organisation_id = actions._as_id(key, "override_reasons")
+        if organisation_id not in ids:
+            raise InvalidInput(
+                _("An override reason names a developer that is not being notified."), field="override_reasons"
+            )
+        reasons[organisation_id] = actions._plain_text(reason, "override_reasons", max_length=2000)
+    return reasons
+
+
+def _require_notifiable_case(case: Case) -> None:
+    if case.status not in actions.ACTIVE_CASE_STATES:
+        raise Conflict(_("Developers can only be notified in an open or coordinating case."))
+
+
+def _identified_participations(case: Case, ids: list[int], *, actor: Any) -> tuple[list[Participation], set[int]]:
+    """The locked participations of the developers, in the order asked, adding those not yet in the
+    case; refuses ids that are no product developer and developers no longer ``identified``."""
+    developers = set(
+        Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.PRODUCT_DEVELOPER).values_list("pk", flat=True)
+    )
+    unknown = [str(organisation_id) for organisation_id in ids if organisation_id not in developers]
+    if unknown:
+        raise InvalidInput(
+            _("These ids are not product developers: %(ids)s.") % {"ids": ", ".join(unknown)},
+            field="organisation_ids",
+        )
+    existing = {
+        participation.organisation_id: participation
+        for participation in Participation.objects.select_for_update()
+        .filter(case=case, organisation_id__in=ids)
+        .select_related("organisation")
+    }
+    _refuse_not_identified([existing[i] for i in ids if i in existing])
+    added = {organisation_id for organisation_id in ids if organisation_id not in existing}
+    for organisation_id in added:
+        existing[organisation_id] = actions.add_participant(case.pk, organisation_id=organisation_id, actor=actor)
+    for participation in existing.values():
+        participation.case = case  # one instance: the mail must show the dates this action sets
+    return [existing[organisation_id] for organisation_id in ids], added
+
+
+def _refuse_not_identified(participations: list[Participation]) -> None:
+    done = [participation for participation in participations if participation.status != P.IDENTIFIED]
+    if done:
+        raise Conflict(
+            _("Already notified (or no longer to be notified) in this case: %(developers)s. Leave them out.")
+            % {
+                "developers": ", ".join(
+                    f"{participation.organisation.name} ({P(participation.status).label})" for participation in done
+                )
+            },
+            field="organisation_ids",
+        )
+
+
+# --- Notifying ----------------------------------------------------------------------------------------
+
+
+def _notify(
+    case: Case, participations: list[Participation], reasons: dict[int, str], *, actor: Any, added: set[int]
+) -> NotificationResult:
+    at = now()
+    _override_suspensions(participations, reasons, actor=actor, at=at)
+    for participation in participations:
+        participation.notified_at = at
+        actions.transition_participation(participation, P.NOTIFIED, actor=actor)
+        actions._log_attempt(
+            participation, channel=ContactChannel.PORTAL, outcome=ContactOutcome.SENT, at=at, actor=actor
+        )
+    first = case.start_date is None
+    reporters = _start_the_clock(case, at=at, actor=actor) if first else 0
+    vulnerabilities = list(case.vulnerabilities.order_by("pk"))
+    recipients = mail.recipients_of_developers([participation.organisation_id for participation in participations])
+    developers = tuple(
+        _tell(
+            participation,
+            vulnerabilities,
+            recipients.get(participation.organisation_id, []),
+            added=participation.organisation_id in added,
+            actor=actor,
+        )
+        for participation in participations
+    )
+    return NotificationResult(
+        case_id=case.pk,
+        reference=case.reference,
+        developers=developers,
+        clock_started=first,
+        start_date=case.start_date,
+        target_disclosure_at=case.target_disclosure_at,
+        reporters_told=reporters,
+    )
+
+
+def _override_suspensions(
+    participations: list[Participation], reasons: dict[int, str], *, actor: Any, at: dt.datetime
+) -> None:
+    """The suspension rule (cases.actions) for each developer; every refusal is named at once."""
+    refusals, refused = [], []
+    for participation in participations:
+        try:
+            actions._override_suspension_if_any(
+                participation, reasons.get(participation.organisation_id, ""), actor=actor, at=at
+            )
+        except Conflict as error:
+            refusals.append(f"{participation.organisation.name}: {error.message}")
+            refused.append(participation.organisation_id)
+    if refusals:
+        raise NeedsOverride(refusals, refused)
+
+
+def _start_the_clock(case: Case, *, at: dt.datetime, actor: Any) -> int:
+    """起算日: the case starts coordinating now; the reporters are told the dates. Returns how many."""
+    actions.start_case_clock(case, at=at, actor=actor)
+    told = mail.tell_reporters(
+        case,
+        CASE_STARTED,
+        {"start_date": case.start_date, "target_disclosure_at": case.target_disclosure_at},
+        purpose="case:started",
+        actor=actor,
+        without_key=CASE_STARTED,
+    )
+    return len(told)
+
+
+def _tell(
+    participation: Participation,
+    vulnerabilities: list[Vulnerability],
+    recipients: list[mail.Recipient],
+    *,
+    added: bool,
+    actor: Any,
+) -> DeveloperNotified:
+    """Portal access for the developer's contacts, then one message each, each logged as an attempt."""
+    contacts: tuple[ContactMailed, ...] = ()
+    if recipients:
+        mail.grant_portal_access(participation)
+        sent = mail.tell_developer(
+            participation,
+            NOTIFICATION,
+            {"vulnerabilities": vulnerabilities_for(participation.organisation_id, vulnerabilities)},
+            purpose="case:notification",
+            actor=actor,
+            recipients=recipients,
+        )
+        for _recipient, email in sent:
+            actions.log_email_attempt(participation, email, actor=actor)
+        contacts = tuple(ContactMailed(email.to, email.key_fingerprint) for _recipient, email in sent)
+    return DeveloperNotified(
+        organisation_id=participation.organisation_id,
+        name=participation.organisation.name,
+        participation_id=participation.pk,
+        added=added,
+        override_reason=participation.suspension_override_reason,
+        contacts=contacts,
+    )
+
+
+# --- What a developer is told --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VulnerabilityFacts:
+    """A vulnerability as one developer may know it: its own affected products only."""
+
+    title: str
+    description: str
+    cwe: str
+    cve_id: str
+    cvss31: Score | None
+    cvss40: Score | None
+    affected: list[dict[str, Any]]
+
+
+def vulnerabilities_for(organisation_id: int, vulnerabilities: list[Vulnerability]) -> list[VulnerabilityFacts]:
+    """Scores computed from the vectors; of the affected products, only those named for this developer
+    (another developer's product would tell who else is in the case)."""
+    return [
+        VulnerabilityFacts(
+            title=vulnerability.title,
+            description=vulnerability.description,
+            cwe=vulnerability.cwe,
+            cve_id=vulnerability.cve_id,
+            cvss31=_score(cvss31_score, vulnerability.cvss31_vector),
+            cvss40=_score(cvss40_score, vulnerability.cvss40_vector),
+            affected=[
+                {"product": entry["product"], "versions": entry.get("versions", "")}
+                for entry in vulnerability.affected
+                if entry.get("organisation_id") == organisation_id
+            ],
+        )
+        for vulnerability in vulnerabilities
+    ]
+
+
+def _score(compute: Any, vector: str) -> Score | None:
+    if not vector:
+        return None
+    try:
+        return compute(vector)  # type: ignore[no-any-return]
+    except InvalidVector:  # stored vectors were checked when saved; a library change must not stop a notification
+        return None
