@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from kyocho.accounts import permissions
 from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import COORDINATOR_ROLES, OrganisationKind, Role
-from kyocho.audit.actions import record
+from kyocho.audit.actions import Entry, record, record_many
 from kyocho.cases import queries
 from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Vulnerability
 from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
@@ -47,7 +47,7 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import display_zone, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
-from kyocho.disclosure.queries import suspension_in_force
+from kyocho.disclosure.queries import suspensions_in_force
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.workflow import EmailStatus
 
@@ -153,11 +153,17 @@ def _create_once(model: type[M], conflict: str, **fields: Any) -> M:
 def _audit_participant(
     verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
 ) -> None:
-    record(
+    record_many([_participant_entry(verb, participation, actor=actor, data=data)])
+
+
+def _participant_entry(
+    verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
+) -> Entry:
+    return Entry(
         f"case:participant:{verb}",
-        actor=actor,
-        subject=participation.case,
-        data={"organisation": participation.organisation_id, **(data or {})},
+        actor,
+        participation.case,
+        {"organisation": participation.organisation_id, **(data or {})},
     )
 
 
@@ -422,6 +428,22 @@ def transition_participation(
     _audit_participant(target, participation, actor=actor, data={"from": old, **(data or {})})
 
 
+def transition_participations(participations: list[Participation], target: str, *, actor: Any, **values: Any) -> None:
+    """``transition_participation`` for many locked participations, which all also take ``values``:
+    one update, and their audit events in one insert."""
+    entries = []
+    for participation in participations:
+        PARTICIPATION.check(participation.status, target)
+        entries.append(_participant_entry(target, participation, actor=actor, data={"from": participation.status}))
+        participation.status = target
+        for name, value in values.items():
+            setattr(participation, name, value)
+    Participation.objects.filter(pk__in=[participation.pk for participation in participations]).update(
+        status=target, **values
+    )
+    record_many(entries)
+
+
 def notify_participant(participation_id: int, *, actor: Any, override_reason: str = "") -> Participation:
     """Notify one developer already in the case: ``cases.notify.notify_developers`` for one (mail to its
     contacts, the contact log, the 起算日 on a case's first notification). A developer suspended from
@@ -436,24 +458,43 @@ def notify_participant(participation_id: int, *, actor: Any, override_reason: st
     return participation
 
 
-def _override_suspension_if_any(
-    participation: Participation, override_reason: str, *, actor: Any, at: dt.datetime
+class NeedsOverride(Conflict):
+    """Developers suspended from pre-notification were to be notified without a reason to override it."""
+
+    def __init__(self, refusals: list[str], organisation_ids: list[int]) -> None:
+        message = " ".join([*refusals, _("Notifying a suspended developer needs an override with a reason.")])
+        super().__init__(message, field="override_reasons")
+        self.organisation_ids = organisation_ids
+
+
+def override_suspensions(
+    participations: list[Participation], reasons: Mapping[int, str], *, actor: Any, at: dt.datetime
 ) -> None:
-    suspension = suspension_in_force(participation.organisation_id, at)
-    if suspension is None:
-        return
-    override = _plain_text(override_reason, "override_reason")
-    if not override:
-        raise Conflict(
-            _(
-                "This developer is suspended from pre-notification (%(reason)s). "
-                "Notifying it needs an override with a reason."
+    """A developer suspended from pre-notification at ``at`` is notified only with a reason (``reasons``,
+    by organisation id), recorded and audited; without one the notification is refused, naming every
+    such developer at once."""
+    in_force = suspensions_in_force([participation.organisation_id for participation in participations], at)
+    refusals, refused, entries = [], [], []
+    for participation in participations:
+        suspension = in_force.get(participation.organisation_id)
+        if suspension is None:
+            continue
+        override = _plain_text(reasons.get(participation.organisation_id, ""), "override_reasons")
+        if not override:
+            refusals.append(
+                _("%(developer)s is suspended from pre-notification (%(reason)s).")
+                % {"developer": participation.organisation.name, "reason": suspension.reason}
             )
-            % {"reason": suspension.reason},
-            field="override_reason",
+            refused.append(participation.organisation_id)
+            continue
+        participation.suspension_override_reason = override
+        Participation.objects.filter(pk=participation.pk).update(suspension_override_reason=override)
+        entries.append(
+            _participant_entry("suspension_overridden", participation, actor=actor, data={"reason": override})
         )
-    participation.suspension_override_reason = override
-    _audit_participant("suspension_overridden", participation, actor=actor, data={"reason": override})
+    if refused:
+        raise NeedsOverride(refusals, refused)
+    record_many(entries)
 
 
 def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
@@ -516,30 +557,54 @@ EMAIL_OUTCOMES = {
 def log_email_attempt(participation: Participation, email: OutboundEmail, *, actor: Any) -> ContactAttempt:
     """A notification or reminder mail to one contact, logged as an attempt whose outcome follows the
     mail (delivered to the relay, failed, bounced). Callers hold the participation's lock."""
-    attempt = _log_attempt(
-        participation, channel=ContactChannel.EMAIL, outcome=ContactOutcome.SENT, at=email.created_at, actor=actor
-    )
-    attempt.address, attempt.email = email.to, email
-    attempt.save(update_fields=["address", "email"])
-    return attempt
+    return log_email_attempts([(participation, email)], actor=actor)[0]
 
 
-def follow_email_outcome(sender: Any, *, email: OutboundEmail, **_kwargs: Any) -> None:
-    """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction."""
-    outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
-    attempt = ContactAttempt.objects.select_for_update().filter(email=email).select_related("participation").first()
-    if outcome is None or attempt is None or attempt.outcome == outcome:
-        return
-    old, attempt.outcome = attempt.outcome, outcome
-    if email.status == EmailStatus.BOUNCED:
-        attempt.note = "\n".join(filter(None, [attempt.note, email.last_error]))
-    attempt.save(update_fields=["outcome", "note"])
-    _audit_participant(
-        "contact_outcome",
-        attempt.participation,
-        actor=None,
-        data={"attempt": attempt.pk, "from": old, "to": outcome, "email": email.pk},
+def log_email_attempts(mails: Iterable[tuple[Participation, OutboundEmail]], *, actor: Any) -> list[ContactAttempt]:
+    """``log_email_attempt`` for many (participation, mail) pairs, in one insert."""
+    return ContactAttempt.objects.bulk_create(
+        ContactAttempt(
+            participation=participation,
+            channel=ContactChannel.EMAIL,
+            outcome=ContactOutcome.SENT,
+            at=email.created_at,
+            address=email.to,
+            email=email,
+            recorded_by=actor,
+        )
+        for participation, email in mails
     )
+
+
+def follow_email_outcome(sender: Any, *, emails: list[OutboundEmail], **_kwargs: Any) -> None:
+    """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction: the attempts
+    the mails carried take their outcome, with an update per outcome and one insert of audit events."""
+    entries = []
+    by_outcome: dict[str, list[int]] = {}
+    by_email = {email.pk: email for email in emails}
+    attempts = ContactAttempt.objects.select_for_update().filter(email__in=list(by_email))
+    for attempt in attempts.select_related("participation__case").order_by("pk"):
+        email = by_email[attempt.email_id]  # type: ignore[index]
+        outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
+        if outcome is None or attempt.outcome == outcome:
+            continue
+        old, attempt.outcome = attempt.outcome, outcome
+        if email.status == EmailStatus.BOUNCED:  # the reason the relay gave joins the note
+            attempt.note = "\n".join(filter(None, [attempt.note, email.last_error]))
+            attempt.save(update_fields=["outcome", "note"])
+        else:
+            by_outcome.setdefault(outcome, []).append(attempt.pk)
+        entries.append(
+            _participant_entry(
+                "contact_outcome",
+                attempt.participation,
+                actor=None,
+                data={"attempt": attempt.pk, "from": old, "to": outcome, "email": email.pk},
+            )
+        )
+    for new_outcome, attempt_ids in by_outcome.items():
+        ContactAttempt.objects.filter(pk__in=attempt_ids).update(outcome=new_outcome)
+    record_many(entries)
 
 
 def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.datetime:
