@@ -7,7 +7,9 @@ its output, so scripts and CI can read the figure without parsing prose.
 
 from __future__ import annotations
 
-from kyocho.core.bench import intake, sbom_match
+from kyocho.core.bench import intake, notify, sbom_match
 from kyocho.core.bench.base import Benchmark
 
-BENCHMARKS: dict[str, Benchmark] = {benchmark.name: benchmark for benchmark in (intake.BENCHMARK, sbom_match.BENCHMARK)}
+BENCHMARKS: dict[str, Benchmark] = {
+    benchmark.name: benchmark for benchmark in (intake.BENCHMARK, sbom_match.BENCHMARK, notify.BENCHMARK)
+}

@@ -103,3 +103,23 @@ def _wait_until_running(process: subprocess.Popen[str]) -> str:
         if found:
             return found.group(1)
     raise RuntimeError("kyocho serve stopped before it was ready")
+
+
+@contextmanager
+def scratch_database(entry: Mapping[str, Any]) -> Iterator[None]:
+    """Point Django's default connection at the database ``entry`` (a DATABASES entry for a new
+    SQLite file), migrated, for the duration of an in-process benchmark; then put the old one back."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    original = connections.settings["default"]
+    connections["default"].close()
+    connections.settings["default"] = {**original, **entry}
+    del connections["default"]
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
+    finally:
+        connections["default"].close()
+        connections.settings["default"] = original
+        del connections["default"]
