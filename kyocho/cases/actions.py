@@ -406,11 +406,24 @@ def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Partic
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PRODUCT_DEVELOPER)
         if organisation is None:
             raise NotFound(_("No such product developer."))
-        participation = _create_once(
-            Participation, _("This developer is already in the case."), case=case, organisation=organisation
-        )
-        record("case:participant:identified", actor=actor, subject=case, data={"organisation": organisation.pk})
-    return participation
+        return identify_developers(case, [organisation], actor=actor)[0]
+
+
+def identify_developers(case: Case, organisations: list[Organisation], *, actor: Any) -> list[Participation]:
+    """Add product developers to the locked case as ``identified``, in one insert (callers checked the
+    actor, the case's state and that each is a product developer)."""
+    try:
+        with transaction.atomic():
+            participations = Participation.objects.bulk_create(
+                Participation(case=case, organisation=organisation) for organisation in organisations
+            )
+    except IntegrityError as error:  # the unique constraint decides, free of races
+        raise Conflict(_("This developer is already in the case.")) from error
+    record_many(
+        Entry("case:participant:identified", actor, case, {"organisation": organisation.pk})
+        for organisation in organisations
+    )
+    return participations
 
 
 def _organisation_of_kind(organisation_id: Any, kind: str) -> Organisation | None:

@@ -172,9 +172,10 @@ def _require_notifiable_case(case: Case) -> None:
 def _identified_participations(case: Case, ids: list[int], *, actor: Any) -> tuple[list[Participation], set[int]]:
     """The locked participations of the developers, in the order asked, adding those not yet in the
     case; refuses ids that are no product developer and developers no longer ``identified``."""
-    developers = set(
-        Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.PRODUCT_DEVELOPER).values_list("pk", flat=True)
-    )
+    developers = {
+        organisation.pk: organisation
+        for organisation in Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.PRODUCT_DEVELOPER)
+    }
     unknown = [str(organisation_id) for organisation_id in ids if organisation_id not in developers]
     if unknown:
         raise InvalidInput(
@@ -188,12 +189,12 @@ def _identified_participations(case: Case, ids: list[int], *, actor: Any) -> tup
         .select_related("organisation")
     }
     _refuse_not_identified([existing[i] for i in ids if i in existing])
-    added = {organisation_id for organisation_id in ids if organisation_id not in existing}
-    for organisation_id in added:
-        existing[organisation_id] = actions.add_participant(case.pk, organisation_id=organisation_id, actor=actor)
+    added = [organisation_id for organisation_id in ids if organisation_id not in existing]
+    for participation in actions.identify_developers(case, [developers[i] for i in added], actor=actor):
+        existing[participation.organisation_id] = participation
     for participation in existing.values():
         participation.case = case  # one instance: the mail must show the dates this action sets
-    return [existing[organisation_id] for organisation_id in ids], added
+    return [existing[organisation_id] for organisation_id in ids], set(added)
 
 
 def _refuse_not_identified(participations: list[Participation]) -> None:

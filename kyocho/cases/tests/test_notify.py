@@ -537,3 +537,31 @@ def test_vulnerabilities_for_a_developer_name_only_its_own_products(
     assert [entry["product"] for entry in facts[0].affected] == ["Router RT-500"]
     assert facts[0].cvss31 is not None and str(facts[0].cvss31.base_score) == "5.4"
     assert notify.vulnerabilities_for(999_999, vulnerabilities)[0].affected == []
+
+
+# --- Many developers cost no more queries than a few -------------------------------------------------
+
+
+def developers(count: int, prefix: str) -> list[Organisation]:
+    made = []
+    for number in range(count):
+        contact = {"name": "PSIRT", "email": f"psirt@{prefix}-{number}.example", "responsible": True, "language": "en"}
+        developer = vendors.clean_developer(
+            {"name": f"{prefix} {number}", "registration_type": "general", "contacts": [contact]}
+        )
+        made.append(vendors.import_developer(developer, actor=None).organisation)
+    return made
+
+
+def test_the_queries_of_a_notification_do_not_grow_with_the_number_of_developers(
+    coordinator: User, django_assert_max_num_queries: Any
+) -> None:
+    few, many = developers(2, "few"), developers(8, "many")
+    counts = []
+    for chosen in (few, many):
+        case = actions.open_case(title=TITLE, actor=coordinator)
+        with django_assert_max_num_queries(100) as run:
+            notify_all(case, *chosen, actor=coordinator)
+        counts.append(len(run.captured_queries))
+    assert counts[0] == counts[1]
+    assert OutboundEmail.objects.filter(purpose="case:notification").count() == 10
