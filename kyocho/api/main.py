@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from kyocho.api import candidates, vendors
+from kyocho.api import candidates, notify, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
 from kyocho.api.routes import cases, me, reports, tokens
@@ -32,6 +32,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/tokens", tokens.router)
     api.add_router("/cases", cases.router)
     api.add_router("", candidates.router)
+    api.add_router("", notify.router)
     api.add_router("/reports", reports.router)
     api.add_router("", vendors.router)
     return api
