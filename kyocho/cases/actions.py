@@ -159,12 +159,13 @@ def _audit_participant(
 def _participant_entry(
     verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
 ) -> Entry:
-    return Entry(
-        f"case:participant:{verb}",
-        actor,
-        participation.case,
-        {"organisation": participation.organisation_id, **(data or {})},
-    )
+    return _participant_event(verb, participation.case, participation.organisation_id, actor=actor, data=data)
+
+
+def _participant_event(
+    verb: str, case: Case, organisation_id: int, *, actor: Any, data: dict[str, Any] | None = None
+) -> Entry:
+    return Entry(f"case:participant:{verb}", actor, case, {"organisation": organisation_id, **(data or {})})
 
 
 # --- Argument checks -----------------------------------------------------------------------------
@@ -592,27 +593,33 @@ def log_email_attempts(mails: Iterable[tuple[Participation, OutboundEmail]], *, 
 def follow_email_outcome(sender: Any, *, emails: list[OutboundEmail], **_kwargs: Any) -> None:
     """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction: the attempts
     the mails carried take their outcome, with an update per outcome and one insert of audit events."""
-    entries = []
-    by_outcome: dict[str, list[int]] = {}
     by_email = {email.pk: email for email in emails}
-    attempts = ContactAttempt.objects.select_for_update().filter(email__in=list(by_email))
-    for attempt in attempts.select_related("participation__case").order_by("pk"):
-        email = by_email[attempt.email_id]  # type: ignore[index]
+    attempts = list(
+        ContactAttempt.objects.select_for_update()
+        .filter(email__in=list(by_email))
+        .order_by("pk")
+        .values_list("pk", "email_id", "outcome", "note", "participation__organisation_id", "participation__case_id")
+    )
+    cases = Case.objects.in_bulk({case_id for *_rest, case_id in attempts})
+    entries: list[Entry] = []
+    by_outcome: dict[str, list[int]] = {}
+    for attempt_id, email_id, old, note, organisation_id, case_id in attempts:
+        email = by_email[email_id]
         outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
-        if outcome is None or attempt.outcome == outcome:
+        if outcome is None or old == outcome:
             continue
-        old, attempt.outcome = attempt.outcome, outcome
         if email.status == EmailStatus.BOUNCED:  # the reason the relay gave joins the note
-            attempt.note = "\n".join(filter(None, [attempt.note, email.last_error]))
-            attempt.save(update_fields=["outcome", "note"])
+            note = "\n".join(filter(None, [note, email.last_error]))
+            ContactAttempt.objects.filter(pk=attempt_id).update(outcome=outcome, note=note)
         else:
-            by_outcome.setdefault(outcome, []).append(attempt.pk)
+            by_outcome.setdefault(outcome, []).append(attempt_id)
         entries.append(
-            _participant_entry(
+            _participant_event(
                 "contact_outcome",
-                attempt.participation,
+                cases[case_id],
+                organisation_id,
                 actor=None,
-                data={"attempt": attempt.pk, "from": old, "to": outcome, "email": email.pk},
+                data={"attempt": attempt_id, "from": old, "to": outcome, "email": email_id},
             )
         )
     for new_outcome, attempt_ids in by_outcome.items():

@@ -19,6 +19,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import is_password_usable
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -307,9 +308,8 @@ def tell_developers(
 
 def _with_password(addresses: Iterable[str]) -> set[str]:
     """Those of the addresses (lower case) whose account has a password."""
-    return {
-        address for address, user in _accounts_of(a.lower() for a in addresses).items() if user.has_usable_password()
-    }
+    found = User.objects.annotate(address=Lower("email")).filter(address__in=[a.lower() for a in addresses])
+    return {address for address, password in found.values_list("address", "password") if is_password_usable(password)}
 
 
 def tell_reporters(

@@ -381,7 +381,7 @@ def _envelope(email: OutboundEmail) -> list[bytes]:
         _plain_field("Date", formatdate(localtime=False)),
         _plain_field("Message-ID", email.message_id),
         _plain_field("Auto-Submitted", "auto-generated"),  # RFC 3834: auto-responders must not answer
-        *(_folded(name, value) for name, value in email.headers.items()),
+        *(_field(name, value) for name, value in email.headers.items()),
     ]
 
 
@@ -411,6 +411,17 @@ def _fits_7bit(text: str) -> bool:
 def _plain_field(name: str, value: str) -> bytes:
     """A field whose value kyocho wrote itself, in plain ASCII on one line."""
     return f"{name}: {value}".encode("ascii")
+
+
+# A bare address (no display name, nothing to quote), such as the Reply-To addresses kyocho makes.
+_BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def _field(name: str, value: str) -> bytes:
+    """A caller's extra field: a bare address as it is, anything else as the email package writes it."""
+    if len(value) <= 200 and _BARE_ADDRESS.fullmatch(value):
+        return _plain_field(name, value)
+    return _folded(name, value)
 
 
 def _unstructured(name: str, value: str) -> bytes:
@@ -459,19 +470,18 @@ def _is_permanent(error: Exception) -> bool:
 def _record_outcomes(results: list[tuple[OutboundEmail, Exception | None]], *, at: dt.datetime) -> Counter[str]:
     """Write what became of each message: the rows, their audit events and the outcome signal, with
     one lock, one update and one insert of events for the whole chunk."""
-    errors = {email.pk: error for email, error in results}
     sent_at = now()  # the chunk's outcomes are recorded together, at this instant
     tally: Counter[str] = Counter()
     with transaction.atomic():
+        locked = OutboundEmail.objects.select_for_update().filter(pk__in=[email.pk for email, _error in results])
+        still_ours = set(locked.filter(status=EmailStatus.SENDING).values_list("pk", flat=True))
         recorded: list[tuple[OutboundEmail, Entry | None]] = []
-        for email in OutboundEmail.objects.select_for_update().filter(pk__in=list(errors)).order_by("pk"):
-            if email.status != EmailStatus.SENDING:  # a stale claim taken over by another worker
+        for email, error in results:
+            if email.pk not in still_ours:  # a stale claim taken over by another worker, or gone
                 tally["skipped"] += 1
                 continue
-            error = errors[email.pk]
             recorded.append((email, _sent(email, sent_at) if error is None else _failure(email, error, at=at)))
             tally[email.status] += 1
-        tally["skipped"] += len(errors) - sum(tally.values())  # rows that are gone
         if recorded:
             _save_outcomes([email for email, _entry in recorded])
             record_many(entry for _email, entry in recorded if entry is not None)
