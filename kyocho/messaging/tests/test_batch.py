@@ -147,3 +147,22 @@ def test_html_goes_as_an_alternative() -> None:
     assert message.get_content_type() == "multipart/alternative"
     assert message.get_body(preferencelist=("html",)).get_content().strip() == "<p>Hello.</p>"  # type: ignore[union-attr]
     assert text(message.get_body(preferencelist=("plain",))) == "Hello.\n"
+
+
+def test_split_fields_keeps_folded_fields_whole() -> None:
+    from email.message import EmailMessage
+
+    from kyocho.messaging.pgpmime import split_fields
+
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = "A long subject that the email package folds over more than one line " * 2
+    message["To"] = "psirt@vendor.example"
+    message.set_content("本文\n")
+    message.add_attachment(b"x", maintype="application", subtype="octet-stream", filename="report-" + "a" * 80 + ".bin")
+    envelope, content, body = split_fields(message)
+    assert [field.split(b":")[0] for field in envelope] == [b"Subject", b"To"]
+    assert b"\r\n " in envelope[0]  # folded, and kept as one field
+    assert all(field.lower().startswith(b"content-") for field in content)
+    assert body.startswith(b"--")  # the multipart body, untouched
+    entity = email.message_from_bytes(b"\r\n".join(content) + b"\r\n\r\n" + body, policy=email.policy.default)
+    assert [part.get_filename() for part in entity.iter_attachments()] == ["report-" + "a" * 80 + ".bin"]
