@@ -26,6 +26,7 @@ from kyocho.accounts.roles import OrganisationKind, Role
 from kyocho.cases import actions as cases
 from kyocho.cases import queries as case_queries
 from kyocho.cases.models import Case, Participation
+from kyocho.cases.notify import notify_developers
 from kyocho.cases.workflow import ContactChannel, ContactOutcome, ParticipationStatus
 from kyocho.core.bootstrap import ensure_membership, ensure_organisation
 from kyocho.core.clock import now
@@ -221,7 +222,7 @@ def coordination_under_way(demo: Demo) -> None:
         cases.assign_case_owner(case.pk, owner_id=coordinator.pk, actor=coordinator)
     if not case_queries.visible_vulnerabilities(coordinator, case).exists():
         cases.add_vulnerability(case.pk, actor=coordinator, **DEMO_VULNERABILITY)
-    participations = [ensure_notified(case, developer, actor=coordinator) for developer in demo.developers]
+    participations = ensure_notified(case, demo.developers, actor=coordinator)
     if participations[0].status == ParticipationStatus.NOTIFIED:
         cases.acknowledge_participation(participations[0].pk, actor=demo.people["admin@vendor-a.example"])
     if not case.partners.filter(organisation=partner).exists():
@@ -308,12 +309,19 @@ def answers_awaiting_review(demo: Demo) -> None:
         reviews.save_statement(participation.pk, **DEMO_STATEMENT, actor=psirt)
 
 
-def ensure_notified(case: Case, developer: Organisation, *, actor: User) -> Participation:
-    participation = case_queries.visible_participations(actor, case).filter(organisation=developer).first()
-    participation = participation or cases.add_participant(case.pk, organisation_id=developer.pk, actor=actor)
-    if participation.status == ParticipationStatus.IDENTIFIED:
-        participation = cases.notify_participant(participation.pk, actor=actor)
-    return participation
+def ensure_notified(case: Case, developers: list[Organisation], *, actor: User) -> list[Participation]:
+    """The developers not yet notified are notified in one action, as the case page's panel does it."""
+    waiting = [
+        developer.pk
+        for developer in developers
+        if not case_queries.visible_participations(actor, case)
+        .filter(organisation=developer)
+        .exclude(status=ParticipationStatus.IDENTIFIED)
+        .exists()
+    ]
+    if waiting:
+        notify_developers(case.pk, organisation_ids=waiting, actor=actor)
+    return [case_queries.visible_participations(actor, case).get(organisation=developer) for developer in developers]
 
 
 DEMO_CONVERSATIONS: list[tuple[str, int | None, list[tuple[str, str]]]] = [

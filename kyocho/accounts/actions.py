@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -10,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
 from kyocho.accounts.models import ApiToken, Membership, Organisation, User
 from kyocho.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
-from kyocho.audit.actions import record
+from kyocho.audit.actions import Entry, record, record_many
 from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
@@ -38,19 +40,46 @@ def create_user(
 ) -> User:
     """A new account. ``actor`` None means the system itself (CLI bootstrap, demo seeding)."""
     email = _clean_email(email)
-    if language not in {"ja", "en"}:
-        raise InvalidInput(_("Choose Japanese or English."), field="language")
+    _check_language(language)
     if password is not None:
         try:
             validate_password(password)
         except ValidationError as error:
             raise InvalidInput(" ".join(error.messages), field="password") from error
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise Conflict(_("An account with this email address already exists."), field="email")
+        _refuse_taken([email])
         user = User.objects.create_user(email, password, display_name=display_name.strip(), preferred_language=language)
         record("accounts:user:created", actor=actor, subject=user, data={"email": email})
     return user
+
+
+def create_users(people: Iterable[tuple[str, str, str]], *, actor: Any) -> list[User]:
+    """Accounts without a password yet, from (email, name, language), checked like ``create_user`` and
+    written together: giving a notification's hundreds of contacts portal access (each sets a password
+    through the reset link). All or none."""
+    people = [(_clean_email(email), name.strip(), _check_language(language)) for email, name, language in people]
+    emails = [email for email, _name, _language in people]
+    if len(set(emails)) != len(emails):
+        raise InvalidInput(_("The same email address is given twice."), field="email")
+    with transaction.atomic():
+        _refuse_taken(emails)
+        users = [User(email=email, display_name=name, preferred_language=language) for email, name, language in people]
+        for user in users:
+            user.set_unusable_password()
+        User.objects.bulk_create(users)
+        record_many(Entry("accounts:user:created", actor, user, {"email": user.email}) for user in users)
+    return users
+
+
+def _check_language(language: str) -> str:
+    if language not in {"ja", "en"}:
+        raise InvalidInput(_("Choose Japanese or English."), field="language")
+    return language
+
+
+def _refuse_taken(emails: list[str]) -> None:
+    if User.objects.annotate(address=Lower("email")).filter(address__in=emails).exists():
+        raise Conflict(_("An account with this email address already exists."), field="email")
 
 
 def create_organisation(name: str, *, kind: str, actor: Any, name_en: str = "") -> Organisation:
@@ -74,26 +103,40 @@ def create_organisation(name: str, *, kind: str, actor: Any, name_en: str = "") 
 
 def add_member(organisation_id: int, *, user_id: int, role: str, actor: Any) -> Membership:
     """Give a user a role in an organisation; the role must fit the organisation's kind."""
+    return add_memberships([(organisation_id, user_id)], role=role, actor=actor)[0]
+
+
+def add_memberships(pairs: Iterable[tuple[int, int]], *, role: str, actor: Any) -> list[Membership]:
+    """Give each (organisation, user) the role, like ``add_member`` for each, written together: all or none."""
+    pairs = list(pairs)
     with transaction.atomic():
-        organisation = lock(Organisation, organisation_id)
-        if actor is not None:
-            permissions.require(_may_manage_members(actor, organisation))
-        if role not in ROLES_BY_KIND[organisation.kind]:
-            raise InvalidInput(_("This role does not exist in an organisation of this kind."), field="role")
-        user = lock(User, user_id)
+        organisations = {
+            organisation.pk: organisation
+            for organisation in Organisation.objects.select_for_update().filter(pk__in={o for o, _u in pairs})
+        }
+        users = {user.pk: user for user in User.objects.select_for_update().filter(pk__in={u for _o, u in pairs})}
+        if len(organisations) != len({o for o, _u in pairs}) or len(users) != len({u for _o, u in pairs}):
+            raise NotFound()
+        for organisation in organisations.values():
+            if actor is not None:
+                permissions.require(_may_manage_members(actor, organisation))
+            if role not in ROLES_BY_KIND[organisation.kind]:
+                raise InvalidInput(_("This role does not exist in an organisation of this kind."), field="role")
+        memberships = [Membership(user=users[u], organisation=organisations[o], role=role) for o, u in pairs]
         try:
             with transaction.atomic():
-                membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+                Membership.objects.bulk_create(memberships)
         except IntegrityError as error:
             raise Conflict(_("This person already has this role here.")) from error
-        record(
-            "accounts:membership:added",
-            actor=actor,
-            subject=organisation,
-            data={"user": user.pk, "role": role},
+        record_many(
+            Entry(
+                "accounts:membership:added", actor, membership.organisation, {"user": membership.user_id, "role": role}
+            )
+            for membership in memberships
         )
-    permissions.forget_memberships(user)
-    return membership
+    for user in users.values():
+        permissions.forget_memberships(user)
+    return memberships
 
 
 def _may_manage_members(actor: Any, organisation: Organisation) -> bool:

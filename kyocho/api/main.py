@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from kyocho.api import candidates, vendors
+from kyocho.api import candidates, notify, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
 from kyocho.api.routes import cases, conversations, developer, me, participants, reports, tokens, vulnerabilities
@@ -34,6 +34,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/participations", participants.router)
     api.add_router("", conversations.router)
     api.add_router("", candidates.router)
+    api.add_router("", notify.router)
     api.add_router("/reports", reports.router)
     api.add_router("", vendors.router)
     api.add_router("", vulnerabilities.router)

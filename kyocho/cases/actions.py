@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -22,7 +22,7 @@ from kyocho.accounts import permissions
 from kyocho.accounts.models import Organisation, User
 from kyocho.accounts.roles import COORDINATOR_ROLES, OrganisationKind, Role
 from kyocho.advisories.content import clean_references
-from kyocho.audit.actions import record
+from kyocho.audit.actions import Entry, record, record_many
 from kyocho.cases import queries, ssvc
 from kyocho.cases.models import Answer, Case, CasePartner, ContactAttempt, Participation, Reviewed, Vulnerability
 from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
@@ -50,7 +50,7 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.clock import display_zone, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
-from kyocho.disclosure.queries import suspension_in_force
+from kyocho.disclosure.queries import suspensions_in_force
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.workflow import EmailStatus
 
@@ -156,12 +156,19 @@ def _create_once(model: type[M], conflict: str, **fields: Any) -> M:
 def _audit_participant(
     verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
 ) -> None:
-    record(
-        f"case:participant:{verb}",
-        actor=actor,
-        subject=participation.case,
-        data={"organisation": participation.organisation_id, **(data or {})},
-    )
+    record_many([_participant_entry(verb, participation, actor=actor, data=data)])
+
+
+def _participant_entry(
+    verb: str, participation: Participation, *, actor: Any, data: dict[str, Any] | None = None
+) -> Entry:
+    return _participant_event(verb, participation.case, participation.organisation_id, actor=actor, data=data)
+
+
+def _participant_event(
+    verb: str, case: Case, organisation_id: int, *, actor: Any, data: dict[str, Any] | None = None
+) -> Entry:
+    return Entry(f"case:participant:{verb}", actor, case, {"organisation": organisation_id, **(data or {})})
 
 
 # --- Argument checks -----------------------------------------------------------------------------
@@ -403,11 +410,24 @@ def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Partic
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PRODUCT_DEVELOPER)
         if organisation is None:
             raise NotFound(_("No such product developer."))
-        participation = _create_once(
-            Participation, _("This developer is already in the case."), case=case, organisation=organisation
-        )
-        record("case:participant:identified", actor=actor, subject=case, data={"organisation": organisation.pk})
-    return participation
+        return identify_developers(case, [organisation], actor=actor)[0]
+
+
+def identify_developers(case: Case, organisations: list[Organisation], *, actor: Any) -> list[Participation]:
+    """Add product developers to the locked case as ``identified``, in one insert (callers checked the
+    actor, the case's state and that each is a product developer)."""
+    try:
+        with transaction.atomic():
+            participations = Participation.objects.bulk_create(
+                Participation(case=case, organisation=organisation) for organisation in organisations
+            )
+    except IntegrityError as error:  # the unique constraint decides, free of races
+        raise Conflict(_("This developer is already in the case.")) from error
+    record_many(
+        Entry("case:participant:identified", actor, case, {"organisation": organisation.pk})
+        for organisation in organisations
+    )
+    return participations
 
 
 def _organisation_of_kind(organisation_id: Any, kind: str) -> Organisation | None:
@@ -425,42 +445,73 @@ def transition_participation(
     _audit_participant(target, participation, actor=actor, data={"from": old, **(data or {})})
 
 
+def transition_participations(participations: list[Participation], target: str, *, actor: Any, **values: Any) -> None:
+    """``transition_participation`` for many locked participations, which all also take ``values``:
+    one update, and their audit events in one insert."""
+    entries = []
+    for participation in participations:
+        PARTICIPATION.check(participation.status, target)
+        entries.append(_participant_entry(target, participation, actor=actor, data={"from": participation.status}))
+        participation.status = target
+        for name, value in values.items():
+            setattr(participation, name, value)
+    Participation.objects.filter(pk__in=[participation.pk for participation in participations]).update(
+        status=target, **values
+    )
+    record_many(entries)
+
+
 def notify_participant(participation_id: int, *, actor: Any, override_reason: str = "") -> Participation:
-    """Mark a developer notified and log the portal notice as its first contact attempt. The first
-    notification of a case sets its 起算日 and default date. A developer suspended from
+    """Notify one developer already in the case: ``cases.notify.notify_developers`` for one (mail to its
+    contacts, the contact log, the 起算日 on a case's first notification). A developer suspended from
     pre-notification is only notified with ``override_reason``."""
-    with _locked_participation(participation_id, actor=actor) as participation:
-        case = lock(Case, participation.case_id)
-        _require_active(case, _("Developers can only be notified in an open or coordinating case."))
-        PARTICIPATION.check(participation.status, P.NOTIFIED)
-        at = now()
-        _override_suspension_if_any(participation, override_reason, actor=actor, at=at)
-        participation.notified_at = at
-        transition_participation(participation, P.NOTIFIED, actor=actor)
-        _log_attempt(participation, channel=ContactChannel.PORTAL, outcome=ContactOutcome.SENT, at=at, actor=actor)
-        if case.start_date is None:
-            start_case_clock(case, at=at, actor=actor)
+    from kyocho.cases.notify import notify_one  # notify builds on this module
+
+    participation = queries.get_participation(actor, participation_id)
+    _require_coordinator_on_participation(participation, actor)
+    PARTICIPATION.check(participation.status, P.NOTIFIED)
+    notify_one(participation, override_reason=override_reason, actor=actor)
+    participation.refresh_from_db()
     return participation
 
 
-def _override_suspension_if_any(
-    participation: Participation, override_reason: str, *, actor: Any, at: dt.datetime
+class NeedsOverride(Conflict):
+    """Developers suspended from pre-notification were to be notified without a reason to override it."""
+
+    def __init__(self, refusals: list[str], organisation_ids: list[int]) -> None:
+        message = " ".join([*refusals, _("Notifying a suspended developer needs an override with a reason.")])
+        super().__init__(message, field="override_reasons")
+        self.organisation_ids = organisation_ids
+
+
+def override_suspensions(
+    participations: list[Participation], reasons: Mapping[int, str], *, actor: Any, at: dt.datetime
 ) -> None:
-    suspension = suspension_in_force(participation.organisation_id, at)
-    if suspension is None:
-        return
-    override = _plain_text(override_reason, "override_reason")
-    if not override:
-        raise Conflict(
-            _(
-                "This developer is suspended from pre-notification (%(reason)s). "
-                "Notifying it needs an override with a reason."
+    """A developer suspended from pre-notification at ``at`` is notified only with a reason (``reasons``,
+    by organisation id), recorded and audited; without one the notification is refused, naming every
+    such developer at once."""
+    in_force = suspensions_in_force([participation.organisation_id for participation in participations], at)
+    refusals, refused, entries = [], [], []
+    for participation in participations:
+        suspension = in_force.get(participation.organisation_id)
+        if suspension is None:
+            continue
+        override = _plain_text(reasons.get(participation.organisation_id, ""), "override_reasons")
+        if not override:
+            refusals.append(
+                _("%(developer)s is suspended from pre-notification (%(reason)s).")
+                % {"developer": participation.organisation.name, "reason": suspension.reason}
             )
-            % {"reason": suspension.reason},
-            field="override_reason",
+            refused.append(participation.organisation_id)
+            continue
+        participation.suspension_override_reason = override
+        Participation.objects.filter(pk=participation.pk).update(suspension_override_reason=override)
+        entries.append(
+            _participant_entry("suspension_overridden", participation, actor=actor, data={"reason": override})
         )
-    participation.suspension_override_reason = override
-    _audit_participant("suspension_overridden", participation, actor=actor, data={"reason": override})
+    if refused:
+        raise NeedsOverride(refusals, refused)
+    record_many(entries)
 
 
 def start_case_clock(case: Case, *, at: dt.datetime, actor: Any) -> None:
@@ -544,30 +595,60 @@ EMAIL_OUTCOMES = {
 def log_email_attempt(participation: Participation, email: OutboundEmail, *, actor: Any) -> ContactAttempt:
     """A notification or reminder mail to one contact, logged as an attempt whose outcome follows the
     mail (delivered to the relay, failed, bounced). Callers hold the participation's lock."""
-    attempt = _log_attempt(
-        participation, channel=ContactChannel.EMAIL, outcome=ContactOutcome.SENT, at=email.created_at, actor=actor
-    )
-    attempt.address, attempt.email = email.to, email
-    attempt.save(update_fields=["address", "email"])
-    return attempt
+    return log_email_attempts([(participation, email)], actor=actor)[0]
 
 
-def follow_email_outcome(sender: Any, *, email: OutboundEmail, **_kwargs: Any) -> None:
-    """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction."""
-    outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
-    attempt = ContactAttempt.objects.select_for_update().filter(email=email).select_related("participation").first()
-    if outcome is None or attempt is None or attempt.outcome == outcome:
-        return
-    old, attempt.outcome = attempt.outcome, outcome
-    if email.status == EmailStatus.BOUNCED:
-        attempt.note = "\n".join(filter(None, [attempt.note, email.last_error]))
-    attempt.save(update_fields=["outcome", "note"])
-    _audit_participant(
-        "contact_outcome",
-        attempt.participation,
-        actor=None,
-        data={"attempt": attempt.pk, "from": old, "to": outcome, "email": email.pk},
+def log_email_attempts(mails: Iterable[tuple[Participation, OutboundEmail]], *, actor: Any) -> list[ContactAttempt]:
+    """``log_email_attempt`` for many (participation, mail) pairs, in one insert."""
+    return ContactAttempt.objects.bulk_create(
+        ContactAttempt(
+            participation=participation,
+            channel=ContactChannel.EMAIL,
+            outcome=ContactOutcome.SENT,
+            at=email.created_at,
+            address=email.to,
+            email=email,
+            recorded_by=actor,
+        )
+        for participation, email in mails
     )
+
+
+def follow_email_outcome(sender: Any, *, emails: list[OutboundEmail], **_kwargs: Any) -> None:
+    """Listener of ``messaging.signals.email_outcome``, inside the outbox's transaction: the attempts
+    the mails carried take their outcome, with an update per outcome and one insert of audit events."""
+    by_email = {email.pk: email for email in emails}
+    attempts = list(
+        ContactAttempt.objects.select_for_update()
+        .filter(email__in=list(by_email))
+        .order_by("pk")
+        .values_list("pk", "email_id", "outcome", "note", "participation__organisation_id", "participation__case_id")
+    )
+    cases = Case.objects.in_bulk({case_id for *_rest, case_id in attempts})
+    entries: list[Entry] = []
+    by_outcome: dict[str, list[int]] = {}
+    for attempt_id, email_id, old, note, organisation_id, case_id in attempts:
+        email = by_email[email_id]
+        outcome = EMAIL_OUTCOMES.get(EmailStatus(email.status))
+        if outcome is None or old == outcome:
+            continue
+        if email.status == EmailStatus.BOUNCED:  # the reason the relay gave joins the note
+            note = "\n".join(filter(None, [note, email.last_error]))
+            ContactAttempt.objects.filter(pk=attempt_id).update(outcome=outcome, note=note)
+        else:
+            by_outcome.setdefault(outcome, []).append(attempt_id)
+        entries.append(
+            _participant_event(
+                "contact_outcome",
+                cases[case_id],
+                organisation_id,
+                actor=None,
+                data={"attempt": attempt_id, "from": old, "to": outcome, "email": email_id},
+            )
+        )
+    for new_outcome, attempt_ids in by_outcome.items():
+        ContactAttempt.objects.filter(pk__in=attempt_ids).update(outcome=new_outcome)
+    record_many(entries)
 
 
 def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.datetime:

@@ -11,28 +11,31 @@ Callers hold the transaction of the change they report: the outbox rows commit w
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import is_password_usable
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from kyocho.accounts import actions as accounts
 from kyocho.accounts.models import Membership, User
 from kyocho.accounts.roles import VENDOR_ROLES, Role
-from kyocho.audit.actions import record
+from kyocho.audit.actions import Entry, record_many
 from kyocho.cases.models import Case, Participation, ReplyToken, Thread, ThreadKind
 from kyocho.core.clock import now
 from kyocho.intake.workflow import ReportStatus
-from kyocho.messaging.actions import enqueue_email, enqueue_from_template
+from kyocho.messaging.actions import Outgoing, enqueue_emails, enqueue_from_template
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.pgpmime import recipient_fingerprint
 from kyocho.messaging.rendering import language_codes, render_email
-from kyocho.vendors.key_queries import key_emails, usable_keys
+from kyocho.vendors.key_queries import is_usable, key_emails
 from kyocho.vendors.models import PublicKey, Registration
 
 PORTAL_NOTICE = "portal_notice"
@@ -46,29 +49,58 @@ TOKEN_BYTES = 20  # 160 bits, written as 32 lower-case base32 letters (mail syst
 def party_thread(case: Case, kind: str, organisation_id: int | None, *, actor: Any) -> Thread:
     """The one developer, partner, reporter or all-participants thread of the case, opened when missing.
     Callers have checked that ``actor`` may do what needs the thread; the system (None) may too."""
-    existing = case.threads.filter(kind=kind, organisation=organisation_id).first()
-    if existing is not None:
-        return existing
-    thread = Thread.objects.create(case=case, kind=kind, organisation_id=organisation_id, created_at=now())
-    thread.created_by = actor
-    thread.save(update_fields=["created_by"])
-    record(
-        "case:conversation:opened",
-        actor=actor,
-        subject=case,
-        data={"thread": thread.pk, "kind": kind, "organisation": organisation_id, "members": []},
+    return party_threads(case, kind, [organisation_id], actor=actor)[organisation_id]
+
+
+def party_threads(
+    case: Case, kind: str, organisation_ids: Iterable[int | None], *, actor: Any
+) -> dict[int | None, Thread]:
+    """``party_thread`` for many parties of one kind at once (a notification to hundreds of developers
+    opens hundreds of threads): one read, one insert, their audit events."""
+    wanted = list(dict.fromkeys(organisation_ids))
+    threads = case.threads.filter(kind=kind)
+    if None in wanted:
+        existing = {thread.organisation_id: thread for thread in threads.filter(organisation__isnull=True)}
+    else:
+        existing = {thread.organisation_id: thread for thread in threads.filter(organisation__in=wanted)}
+    at = now()
+    opened = Thread.objects.bulk_create(
+        Thread(case=case, kind=kind, organisation_id=organisation_id, created_at=at, created_by=actor)
+        for organisation_id in wanted
+        if organisation_id not in existing
     )
-    return thread
+    record_many(
+        Entry(
+            "case:conversation:opened",
+            actor,
+            case,
+            {"thread": thread.pk, "kind": kind, "organisation": thread.organisation_id, "members": []},
+        )
+        for thread in opened
+    )
+    return {**existing, **{thread.organisation_id: thread for thread in opened}}
 
 
 def reply_token(thread: Thread, organisation_id: int | None) -> ReplyToken:
     """The token mail to this thread, written for ``organisation_id`` (None: by the reporter), carries."""
-    token = ReplyToken.objects.filter(thread=thread, organisation=organisation_id).first()
-    if token is None:
-        token = ReplyToken.objects.create(
-            token=new_token(), thread=thread, organisation_id=organisation_id, created_at=now()
-        )
-    return token
+    return reply_tokens([(thread, organisation_id)])[thread.pk, organisation_id]
+
+
+def reply_tokens(parties: Iterable[tuple[Thread, int | None]]) -> dict[tuple[int, int | None], ReplyToken]:
+    """``reply_token`` of many (thread, party) pairs at once, by (thread id, organisation id)."""
+    wanted = list(dict.fromkeys((thread.pk, organisation_id) for thread, organisation_id in parties))
+    tokens = {
+        (token.thread_id, token.organisation_id): token
+        for token in ReplyToken.objects.filter(thread__in={thread_id for thread_id, _party in wanted})
+    }
+    at = now()
+    created = ReplyToken.objects.bulk_create(
+        ReplyToken(token=new_token(), thread_id=thread_id, organisation_id=organisation_id, created_at=at)
+        for thread_id, organisation_id in wanted
+        if (thread_id, organisation_id) not in tokens
+    )
+    tokens.update({(token.thread_id, token.organisation_id): token for token in created})
+    return tokens
 
 
 def new_token() -> str:
@@ -111,16 +143,37 @@ class Recipient:
 def developer_recipients(participation: Participation) -> list[Recipient]:
     """The developer's registered contacts, each with the key its mail is encrypted to: a usable key
     naming the contact's own address, else one a coordinator accepted for the whole developer."""
-    registration = Registration.objects.filter(organisation_id=participation.organisation_id).first()
-    if registration is None:
-        return []
-    keys = list(usable_keys(registration).order_by("-created_at"))
+    return recipients_of_developers([participation.organisation_id]).get(participation.organisation_id, [])
+
+
+def recipients_of_developers(organisation_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """``developer_recipients`` of many developers, by organisation id, in three queries (a
+    notification may go to hundreds). Developers without a registration have no entry."""
+    at = now()
+    registrations = Registration.objects.filter(organisation_id__in=list(organisation_ids)).prefetch_related(
+        "contacts", "keys"
+    )
+    return {registration.organisation_id: _recipients(registration, at) for registration in registrations}
+
+
+def _recipients(registration: Registration, at: dt.datetime) -> list[Recipient]:
+    contacts = sorted(registration.contacts.all(), key=lambda contact: (not contact.responsible, contact.pk))
+    emails = {contact.email.lower() for contact in contacts}
+    keys = sorted(
+        (key for key in registration.keys.all() if is_usable(key, emails, at=at)),
+        key=lambda key: key.created_at,
+        reverse=True,
+    )
     developer_wide = next((key for key in keys if key.accepted_without_matching_uid), None)
-    recipients = []
-    for contact in registration.contacts.order_by("-responsible", "pk"):
-        own = next((key for key in keys if contact.email.lower() in key_emails(key)), None)
-        recipients.append(Recipient(contact.email, contact.name, _language(contact.language), own or developer_wide))
-    return recipients
+    return [
+        Recipient(
+            contact.email,
+            contact.name,
+            _language(contact.language),
+            next((key for key in keys if contact.email.lower() in key_emails(key)), developer_wide),
+        )
+        for contact in contacts
+    ]
 
 
 def _language(code: str) -> str:
@@ -131,28 +184,46 @@ def grant_portal_access(participation: Participation) -> list[User]:
     """Every contact of the developer can sign in to the portal: a contact without an account gets one
     (no password yet: the notice tells them to set one), and an account becomes a member of the
     developer. Returns the accounts that were created or joined. Runs as the system."""
-    granted: list[User] = []
-    registration = Registration.objects.filter(organisation_id=participation.organisation_id).first()
-    if registration is None:
-        return granted
-    for contact in registration.contacts.all():
-        user = User.objects.filter(email__iexact=contact.email).first()
-        if user is None:
-            user = accounts.create_user(
-                contact.email, actor=None, display_name=contact.name, language=_language(contact.language)
-            )
-        member = Membership.objects.filter(
-            user=user, organisation_id=participation.organisation_id, role__in=VENDOR_ROLES
-        ).exists()
-        if not member:
-            accounts.add_member(participation.organisation_id, user_id=user.pk, role=Role.VENDOR_MEMBER, actor=None)
-            granted.append(user)
-    return granted
+    return grant_portal_access_to([participation.organisation_id])
 
 
-def _has_password(address: str) -> bool:
-    user = User.objects.filter(email__iexact=address).first()
-    return user is not None and user.has_usable_password()
+def grant_portal_access_to(
+    organisation_ids: Iterable[int], recipients: Mapping[int, list[Recipient]] | None = None
+) -> list[User]:
+    """``grant_portal_access`` for many developers at once (``recipients``: theirs, when already read)."""
+    organisation_ids = list(organisation_ids)
+    recipients = recipients_of_developers(organisation_ids) if recipients is None else recipients
+    contacts = {
+        recipient.address.lower(): recipient
+        for organisation_id in organisation_ids
+        for recipient in recipients.get(organisation_id, [])
+    }
+    users = _accounts_of(contacts)
+    missing = [contact for address, contact in contacts.items() if address not in users]
+    for user in accounts.create_users(
+        ((contact.address, contact.name, contact.language) for contact in missing), actor=None
+    ):
+        users[user.email.lower()] = user
+    members = set(
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids, user__in=list(users.values()), role__in=VENDOR_ROLES
+        ).values_list("organisation_id", "user_id")
+    )
+    pairs = (
+        (organisation_id, users[recipient.address.lower()].pk)
+        for organisation_id in organisation_ids
+        for recipient in recipients.get(organisation_id, [])
+    )
+    joining = [pair for pair in dict.fromkeys(pairs) if pair not in members]
+    accounts.add_memberships(joining, role=Role.VENDOR_MEMBER, actor=None)
+    by_id = {user.pk: user for user in users.values()}
+    return [by_id[user_id] for _organisation_id, user_id in joining]
+
+
+def _accounts_of(addresses: Iterable[str]) -> dict[str, User]:
+    """The accounts of these (lower-case) addresses, by lower-case address."""
+    found = User.objects.annotate(address=Lower("email")).filter(address__in=list(addresses))
+    return {user.email.lower(): user for user in found}
 
 
 # --- Sending ---------------------------------------------------------------------------------------
@@ -175,26 +246,70 @@ def tell_developer(
     """One message per contact of the developer: ``template`` with the details, signed and encrypted
     to the contact's key, or the content-free portal notice. Replies thread into ``thread`` (default:
     the developer's private conversation). Call inside the transaction of the change being reported."""
+    threads: dict[int | None, Thread] | None = None if thread is None else {participation.organisation_id: thread}
+    told = tell_developers(
+        participation.case, [participation], template, lambda _p: context, purpose=purpose, actor=actor, threads=threads
+    )
+    return told[participation.pk]
+
+
+def tell_developers(
+    case: Case,
+    participations: list[Participation],
+    template: str,
+    context_of: Callable[[Participation], Mapping[str, Any]],
+    *,
+    purpose: str,
+    actor: Any,
+    threads: Mapping[int | None, Thread] | None = None,
+    recipients: Mapping[int, list[Recipient]] | None = None,
+) -> dict[int, list[tuple[Recipient, OutboundEmail]]]:
+    """``tell_developer`` for many developers of one case (by participation id), with a few queries
+    whatever their number: ``context_of(participation)`` is what that developer may know; ``threads``
+    and ``recipients`` (by organisation id) are theirs when already at hand."""
     _require_transaction("tell_developer")
-    case = participation.case
-    thread = thread or party_thread(case, ThreadKind.DEVELOPER, participation.organisation_id, actor=actor)
-    headers = {"Reply-To": reply_address(reply_token(thread, participation.organisation_id))}
+    organisation_ids = [participation.organisation_id for participation in participations]
+    recipients = recipients_of_developers(organisation_ids) if recipients is None else recipients
+    reached = [organisation_id for organisation_id in organisation_ids if recipients.get(organisation_id)]
+    chosen: Mapping[int | None, Thread] = threads or party_threads(case, ThreadKind.DEVELOPER, reached, actor=actor)
+    tokens = reply_tokens((chosen[organisation_id], organisation_id) for organisation_id in reached)
+    with_password = _with_password(
+        recipient.address for organisation_id in reached for recipient in recipients[organisation_id]
+    )
     link = site_link(reverse("portal:case", args=[case.reference]))
-    sent = []
-    for recipient in developer_recipients(participation):
-        base = {
-            **context,
-            "case": case,
-            "recipient_name": recipient.name,
-            "link": link,
-            "needs_password": not _has_password(recipient.address),
-            "password_link": site_link(reverse("account_reset_password")),
-        }
-        email = _enqueue(
-            recipient, template if recipient.key else PORTAL_NOTICE, base, purpose, headers, actor, participation
-        )
-        sent.append((recipient, email))
-    return sent
+    password_link = site_link(reverse("account_reset_password"))
+    planned: list[tuple[Participation, Recipient, Outgoing]] = []
+    for participation in participations:
+        developer = participation.organisation_id
+        if not recipients.get(developer):
+            continue
+        token = tokens[chosen[developer].pk, developer]
+        headers = {"Reply-To": reply_address(token)}
+        context = context_of(participation)
+        for recipient in recipients[developer]:
+            base = {
+                **context,
+                "case": case,
+                "recipient_name": recipient.name,
+                "link": link,
+                "needs_password": recipient.address.lower() not in with_password,
+                "password_link": password_link,
+            }
+            wording = template if recipient.key else PORTAL_NOTICE
+            planned.append(
+                (participation, recipient, _outgoing(recipient, wording, base, purpose, headers, participation))
+            )
+    emails = enqueue_emails([outgoing for _participation, _recipient, outgoing in planned], actor=actor)
+    told: dict[int, list[tuple[Recipient, OutboundEmail]]] = {participation.pk: [] for participation in participations}
+    for (participation, recipient, _plan), email in zip(planned, emails, strict=True):
+        told[participation.pk].append((recipient, email))
+    return told
+
+
+def _with_password(addresses: Iterable[str]) -> set[str]:
+    """Those of the addresses (lower case) whose account has a password."""
+    found = User.objects.annotate(address=Lower("email")).filter(address__in=[a.lower() for a in addresses])
+    return {address for address, password in found.values_list("address", "password") if is_password_usable(password)}
 
 
 def tell_reporters(
@@ -261,23 +376,21 @@ def tell_partner(
     ]
 
 
-def _enqueue(
+def _outgoing(
     recipient: Recipient,
     template: str,
     context: Mapping[str, Any],
     purpose: str,
     headers: Mapping[str, str],
-    actor: Any,
     related: Participation,
-) -> OutboundEmail:
+) -> Outgoing:
     subject, body = render_email(template, context, recipient.language)
-    return enqueue_email(
+    return Outgoing(
         to=recipient.address,
         subject=subject,
         body=body,
         purpose=purpose,
         language=recipient.language,
-        actor=actor,
         headers=headers,
         related=related,
         encrypt_to=recipient.key.armored if recipient.key else "",

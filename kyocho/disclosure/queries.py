@@ -7,6 +7,7 @@ What an actor may see of a case's disclosure follows what it may see of the case
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -107,10 +108,17 @@ def suspension_in_force(
 ) -> PreNotificationSuspension | None:
     """The organisation's suspension from pre-notification at ``at`` (default: now): one that has begun
     and whose end is open or still ahead (lifting sets the end to the moment it was lifted)."""
-    at = at or now()
-    return PreNotificationSuspension.objects.filter(
-        Q(until__isnull=True) | Q(until__gt=at), organisation=organisation, created_at__lte=at
-    ).first()
+    return PreNotificationSuspension.objects.filter(_in_force(at or now()), organisation=organisation).first()
+
+
+def suspensions_in_force(organisation_ids: Iterable[int], at: dt.datetime) -> dict[int, PreNotificationSuspension]:
+    """``suspension_in_force`` of many organisations at once, by organisation id (those suspended)."""
+    suspensions = PreNotificationSuspension.objects.filter(_in_force(at), organisation_id__in=list(organisation_ids))
+    return {suspension.organisation_id: suspension for suspension in suspensions}
+
+
+def _in_force(at: dt.datetime) -> Q:
+    return (Q(until__isnull=True) | Q(until__gt=at)) & Q(created_at__lte=at)
 
 
 def is_suspended(organisation: Organisation | int, at: dt.datetime | None = None) -> bool:

@@ -8,10 +8,11 @@ then encrypted).
 
 from __future__ import annotations
 
-import copy
 import email
 import email.policy
 import functools
+import re
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
@@ -52,25 +53,40 @@ class UnreadableMessage(InvalidInput):
 
 
 @functools.lru_cache(maxsize=4)
-def _signer_for(armored_secret: str) -> Any:
-    return pysequoia.Tsk.from_bytes(armored_secret.encode()).signer()
+def _signer_for(home: str, secret_keys_changed: int) -> Any:
+    return pysequoia.Tsk.from_bytes(openpgp.coordinator_secret_key().encode()).signer()
 
 
 def _coordinator_signer() -> Any:
-    # Exporting costs one gpg run; the parsed signer is cached per key, so a batch pays it once.
-    return _signer_for(openpgp.coordinator_secret_key())
+    # Exporting the key costs three gpg runs (25 ms here), more than signing and encrypting a message:
+    # the signer is kept per GnuPG home until its secret keys change (`kyocho keys init`).
+    home = openpgp.gnupg_home()
+    secret_keys = home / "private-keys-v1.d"
+    return _signer_for(str(home), secret_keys.stat().st_mtime_ns if secret_keys.exists() else 0)
 
 
 def _is_content_header(name: str) -> bool:
     return name.lower().startswith("content-")
 
 
-def _inner_entity(message: EmailMessage) -> bytes:
-    """The body of ``message`` as a MIME entity of its own: what gets encrypted."""
-    inner = copy.deepcopy(message)
-    for name in {name for name in inner if not _is_content_header(name)}:
-        del inner[name]
-    return inner.as_bytes(policy=email.policy.SMTP)
+# A header field ends at a line break that no space or tab continues (RFC 5322 folding).
+_FIELD_END = re.compile(rb"\r\n(?![ \t])")
+
+
+def split_fields(message: EmailMessage) -> tuple[list[bytes], list[bytes], bytes]:
+    """(envelope fields, Content-* fields, body) of ``message`` as serialised once for the wire
+    (CRLF). Cut from the bytes rather than from copies of the message: copying and re-serialising a
+    message costs more than signing and encrypting it."""
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    head, _blank, body = raw.partition(b"\r\n\r\n")
+    envelope, content = [], []
+    for header in _FIELD_END.split(head):
+        name = header.split(b":", 1)[0].decode("ascii", errors="replace")
+        if _is_content_header(name):
+            content.append(header)
+        elif name.lower() != "mime-version":
+            envelope.append(header)
+    return envelope, content, body
 
 
 def recipient_fingerprint(armored_key: str) -> str:
@@ -93,10 +109,35 @@ def sign_and_encrypt_mime(message: EmailMessage, *, recipient_armored_key: str) 
 
     The envelope headers (From, To, Subject, …) stay outside; the body becomes the encrypted part.
     """
-    if not isinstance(recipient_armored_key, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in recipient_armored_key:
+    wire = sign_and_encrypt_bytes(message, recipient_armored_key=recipient_armored_key)
+    parsed = email.message_from_bytes(wire, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def sign_and_encrypt_bytes(message: EmailMessage, *, recipient_armored_key: str) -> bytes:
+    """``sign_and_encrypt_mime`` as the bytes that go on the wire."""
+    envelope, content, body = split_fields(message)
+    return seal_entity(
+        envelope, b"\r\n".join(content) + b"\r\n\r\n" + body, recipient_armored_key=recipient_armored_key
+    )
+
+
+def seal_entity(envelope: list[bytes], entity: bytes, *, recipient_armored_key: str) -> bytes:
+    """PGP/MIME on the wire (CRLF): ``entity`` (a MIME entity: its Content-* fields, a blank line, the
+    body) signed and encrypted to the one recipient key, under the ``envelope`` header fields (each
+    already serialised, without its line end). What the outbox sends."""
+    recipient = _single_recipient_cert(recipient_armored_key)
+    armored = pysequoia.encrypt(entity, recipients=[recipient], signer=_coordinator_signer())
+    text = armored if isinstance(armored, bytes) else armored.encode()
+    return _pgp_mime_envelope(envelope, text.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+
+def _single_recipient_cert(armored_key: str) -> Any:
+    if not isinstance(armored_key, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in armored_key:
         raise InvalidInput(_("The recipient's OpenPGP key is missing or not ASCII-armoured."), field="key")
     try:
-        certs = pysequoia.Cert.split_bytes(recipient_armored_key.encode())
+        certs = pysequoia.Cert.split_bytes(armored_key.encode())
     except Exception as error:  # pysequoia raises plain Exceptions for unreadable keys
         raise InvalidInput(_("The recipient's OpenPGP key cannot be read."), field="key") from error
     if len(certs) != 1:
@@ -104,29 +145,37 @@ def sign_and_encrypt_mime(message: EmailMessage, *, recipient_armored_key: str) 
         raise InvalidInput(
             _("Give exactly one recipient key; each recipient gets a message of their own."), field="key"
         )
-    recipient = certs[0]
-    armored = pysequoia.encrypt(_inner_entity(message), recipients=[recipient], signer=_coordinator_signer())
-    return _pgp_mime_envelope(message, armored.decode() if isinstance(armored, bytes) else armored)
+    return certs[0]
 
 
-def _pgp_mime_envelope(message: EmailMessage, armored: str) -> EmailMessage:
-    outer = EmailMessage()
-    for name, value in message.items():
-        if not _is_content_header(name) and name.lower() != "mime-version":
-            outer[name] = value
-    outer["MIME-Version"] = "1.0"
-    outer["Content-Type"] = f'multipart/encrypted; protocol="{PGP_ENCRYPTED}"'
-    version = Message(policy=email.policy.SMTP)
-    version["Content-Type"] = PGP_ENCRYPTED
-    version["Content-Description"] = "PGP/MIME version identification"
-    version.set_payload("Version: 1\r\n")
-    encrypted = Message(policy=email.policy.SMTP)
-    encrypted["Content-Type"] = 'application/octet-stream; name="encrypted.asc"'
-    encrypted["Content-Description"] = "OpenPGP encrypted message"
-    encrypted["Content-Disposition"] = 'inline; filename="encrypted.asc"'
-    encrypted.set_payload(armored)
-    outer.set_payload([version, encrypted])
-    return outer
+def _pgp_mime_envelope(envelope: list[bytes], armored: bytes) -> bytes:
+    """RFC 3156 §4: the version part, then the encrypted part, under the original envelope fields."""
+    boundary = f"kyocho-pgp-{secrets.token_hex(12)}".encode()  # never in ASCII armour (no such line)
+    return b"\r\n".join(
+        [
+            *envelope,
+            b"MIME-Version: 1.0",
+            b'Content-Type: multipart/encrypted; protocol="' + PGP_ENCRYPTED.encode() + b'";',
+            b' boundary="' + boundary + b'"',
+            b"",
+            b"This is an OpenPGP/MIME encrypted message (RFC 3156).",
+            b"--" + boundary,
+            b"Content-Type: " + PGP_ENCRYPTED.encode(),
+            b"Content-Description: PGP/MIME version identification",
+            b"",
+            b"Version: 1",
+            b"",
+            b"--" + boundary,
+            b'Content-Type: application/octet-stream; name="encrypted.asc"',
+            b"Content-Description: OpenPGP encrypted message",
+            b'Content-Disposition: inline; filename="encrypted.asc"',
+            b"",
+            armored.rstrip(b"\r\n"),
+            b"",
+            b"--" + boundary + b"--",
+            b"",
+        ]
+    )
 
 
 # --- inbound --------------------------------------------------------------------------------------

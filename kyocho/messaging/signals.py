@@ -2,7 +2,9 @@
 
 ``email_outcome`` is sent inside the transaction that records a row's new status (sent, failed or
 bounced), so a listener's change (a contact attempt's outcome) commits with it or not at all.
-Listeners receive ``email`` (the locked ``OutboundEmail``) and must not send mail themselves.
+Listeners receive ``emails``, the locked ``OutboundEmail`` rows whose outcome was just recorded (one
+signal per recorded chunk of a delivery batch, so a listener can handle hundreds with a few queries),
+and must not send mail themselves.
 """
 
 from django.dispatch import Signal

@@ -40,6 +40,14 @@ class RecordingHandler:
 
     received: list[ReceivedMail] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
+    sessions: int = 0  # SMTP conversations opened (one EHLO each)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refused:

@@ -70,4 +70,6 @@ def add_candidate(request: HttpRequest, reference: str) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("staff:case", reference=case.reference)
     added = _("%(developer)s was added to the case as identified.") % {"developer": participation.organisation.name}
-    return _panel(request, case, query, added=added)
+    response = _panel(request, case, query, added=added)
+    response["HX-Trigger"] = "kyocho-participants-changed"  # the notify panel lists it now
+    return response

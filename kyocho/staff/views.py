@@ -103,9 +103,16 @@ def _audit_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {"events": events_for(case).order_by("-seq")[:CASE_PAGE_EVENTS], "events_limit": CASE_PAGE_EVENTS}
 
 
+def _notify_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
+    from kyocho.staff.notify_views import notify_panel  # that module builds on this one
+
+    return notify_panel(request, case)
+
+
 CASE_PANELS: list[CasePanel] = [
     ("staff/case/participants.html", _participants_panel),
     ("staff/includes/candidates_panel.html", lambda request, case: {}),
+    ("staff/case/notify.html", _notify_panel),
     ("staff/case/vulnerabilities.html", vulnerabilities_panel),
     ("staff/case/reviews.html", _reviews_panel),
     ("staff/case/conversations.html", conversations_panel),

@@ -34,8 +34,14 @@ def usable_keys(registration: Registration, *, at: dt.datetime | None = None) ->
     current = registration.keys.filter(Q(revoked_at__isnull=True), Q(expires_at__isnull=True) | Q(expires_at__gt=at))
     contact_emails = contact_emails_of(registration)
     # A developer has a handful of keys: matching user ids in Python works the same on every database.
-    tied = [key.pk for key in current if key.accepted_without_matching_uid or key_emails(key) & contact_emails]
+    tied = [key.pk for key in current if is_usable(key, contact_emails, at=at)]
     return current.filter(pk__in=tied)
+
+
+def is_usable(key: PublicKey, contact_emails: set[str], *, at: dt.datetime) -> bool:
+    """The rule of ``usable_keys`` for a key already read (reading many developers' keys at once)."""
+    current = key.revoked_at is None and (key.expires_at is None or key.expires_at > at)
+    return current and (key.accepted_without_matching_uid or bool(key_emails(key) & contact_emails))
 
 
 def contact_emails_of(registration: Registration) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from kyocho.audit.actions import event_digest, record
+from kyocho.audit.actions import Entry, event_digest, record, record_many
 from kyocho.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
 from kyocho.audit.queries import verify_chain
 
@@ -95,3 +95,27 @@ def test_head_counts_every_event(chain) -> None:
     last = AuditEvent.objects.last()
     assert last is not None
     assert head.hash == last.hash
+
+
+def test_events_recorded_together_chain_like_events_recorded_one_by_one(chain, coordinator_team) -> None:
+    start = chain[-1].seq
+    with transaction.atomic():
+        together = record_many(
+            [
+                Entry("test:thing:first", None, coordinator_team, {"n": 1}),
+                Entry("test:thing:second", None, coordinator_team),
+            ]
+        )
+        alone = record("test:thing:third", actor=None, subject=coordinator_team)
+        assert record_many([]) == []
+    assert [event.seq for event in [*together, alone]] == [start + 1, start + 2, start + 3]
+    assert together[1].prev_hash == together[0].hash and alone.prev_hash == together[1].hash
+    assert AuditEvent.objects.get(seq=start + 1).data == {"n": 1}
+    assert AuditChainHead.objects.get().seq == start + 3
+    assert verify_chain() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_many_outside_a_transaction_is_refused(coordinator_team) -> None:
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        record_many([Entry("test:thing:x", None, coordinator_team)])

@@ -7,9 +7,10 @@ its output, so scripts and CI can read the figure without parsing prose.
 
 from __future__ import annotations
 
-from kyocho.core.bench import case_page, intake, sbom_match
+from kyocho.core.bench import case_page, intake, notify, sbom_match
 from kyocho.core.bench.base import Benchmark
 
 BENCHMARKS: dict[str, Benchmark] = {
-    benchmark.name: benchmark for benchmark in (intake.BENCHMARK, sbom_match.BENCHMARK, case_page.BENCHMARK)
+    benchmark.name: benchmark
+    for benchmark in (intake.BENCHMARK, sbom_match.BENCHMARK, case_page.BENCHMARK, notify.BENCHMARK)
 }

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.core.management import call_command
-from django.db import connections
-
 STARTUP_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 30
 RUNNING_LINE = re.compile(r"kyocho is running at (http://\S+?)/?\s")
@@ -109,16 +106,15 @@ def _wait_until_running(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def scratch_database(directory: Path) -> Iterator[None]:
-    """Point the default connection at a new SQLite file for the duration, then put it back."""
+def scratch_database(entry: Mapping[str, Any]) -> Iterator[None]:
+    """Point Django's default connection at the database ``entry`` (a DATABASES entry for a new
+    SQLite file), migrated, for the duration of an in-process benchmark; then put the old one back."""
+    from django.core.management import call_command
+    from django.db import connections
+
     original = connections.settings["default"]
     connections["default"].close()
-    connections.settings["default"] = {
-        **original,
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(directory / "bench.sqlite3"),
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
-    }
+    connections.settings["default"] = {**original, **entry}
     del connections["default"]
     try:
         call_command("migrate", verbosity=0, interactive=False)
@@ -127,3 +123,10 @@ def scratch_database(directory: Path) -> Iterator[None]:
         connections["default"].close()
         connections.settings["default"] = original
         del connections["default"]
+
+
+def sqlite_in(directory: Path) -> dict[str, Any]:
+    """The DATABASES entry kyocho uses for a SQLite file (WAL, as in production) in ``directory``."""
+    from kyocho.core.env import database_from_url
+
+    return database_from_url(f"sqlite:///{directory / 'bench.sqlite3'}", directory)

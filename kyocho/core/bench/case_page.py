@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kyocho.core.bench.base import Benchmark, Option, Output, scratch_database
+from kyocho.core.bench.base import Benchmark, Option, Output, scratch_database, sqlite_in
 
 VULNERABILITIES = 2
 PRODUCTS = 3
@@ -29,7 +29,7 @@ WARM_UP = 3
 
 
 def run(*, vendors: int, repeats: int, out: Output) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="kyocho-bench-") as directory, scratch_database(Path(directory)):
+    with tempfile.TemporaryDirectory(prefix="kyocho-bench-") as directory, scratch_database(sqlite_in(Path(directory))):
         from django.test import override_settings
 
         with override_settings(DATA_DIR=Path(directory), ALLOWED_HOSTS=["testserver"]):
