@@ -53,8 +53,18 @@ def make_organisation(name: str, kind: str) -> Organisation:
 
 
 def make_member(email: str, organisation: Organisation, role: str) -> User:
-    user = accounts.create_user(email, actor=None, password=PASSWORD, display_name=email.split("@")[0])
-    accounts.add_member(organisation.pk, user_id=user.pk, role=role, actor=None)
+    """A member with a password. A notification may already have made the contact's account (without a
+    password, as a vendor member): then that is the person, who has now set a password."""
+    from kyocho.accounts.models import Membership
+
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = accounts.create_user(email, actor=None, password=PASSWORD, display_name=email.split("@")[0])
+    elif not user.has_usable_password():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    if not Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
+        accounts.add_member(organisation.pk, user_id=user.pk, role=role, actor=None)
     return user
 
 

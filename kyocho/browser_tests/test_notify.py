@@ -102,7 +102,7 @@ def test_a_developer_found_by_name_is_added_and_notified(page: Any, desk: User, 
     found = register(make_organisation("Camera Works K.K.", OrganisationKind.PRODUCT_DEVELOPER), "psirt@camera.example")
     page.goto(f"/staff/cases/{case.reference}/")
     page.get_by_label("Add a developer by name").fill("camera")
-    page.get_by_role("button", name="Search").click()
+    page.locator("#notify").get_by_role("button", name="Search").click()
     checkbox = page.locator(f"#notify-{found.pk}")
     checkbox.wait_for()
     assert page.url.endswith(f"/staff/cases/{case.reference}/")  # swapped in place by htmx

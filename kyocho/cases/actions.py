@@ -598,14 +598,17 @@ def log_email_attempt(participation: Participation, email: OutboundEmail, *, act
     return log_email_attempts([(participation, email)], actor=actor)[0]
 
 
-def log_email_attempts(mails: Iterable[tuple[Participation, OutboundEmail]], *, actor: Any) -> list[ContactAttempt]:
-    """``log_email_attempt`` for many (participation, mail) pairs, in one insert."""
+def log_email_attempts(
+    mails: Iterable[tuple[Participation, OutboundEmail]], *, actor: Any, at: dt.datetime | None = None
+) -> list[ContactAttempt]:
+    """``log_email_attempt`` for many (participation, mail) pairs, in one insert. ``at``: the moment of
+    the change that sent them (a notification), else when each mail was queued."""
     return ContactAttempt.objects.bulk_create(
         ContactAttempt(
             participation=participation,
             channel=ContactChannel.EMAIL,
             outcome=ContactOutcome.SENT,
-            at=email.created_at,
+            at=at or email.created_at,
             address=email.to,
             email=email,
             recorded_by=actor,

@@ -222,6 +222,11 @@ def _notify(
     at = now()
     actions.override_suspensions(participations, reasons, actor=actor, at=at)
     actions.transition_participations(participations, P.NOTIFIED, actor=actor, notified_at=at)
+    first = case.start_date is None
+    reporters = _start_the_clock(case, at=at, actor=actor) if first else 0
+    told = _tell(case, participations, actor=actor, at=at)
+    # The notification is one attempt: its mails (logged by _tell), or the portal notice alone for a
+    # developer no contact of which could be mailed (staff then try another channel).
     ContactAttempt.objects.bulk_create(
         ContactAttempt(
             participation=participation,
@@ -231,10 +236,8 @@ def _notify(
             recorded_by=actor,
         )
         for participation in participations
+        if not told[participation.pk]
     )
-    first = case.start_date is None
-    reporters = _start_the_clock(case, at=at, actor=actor) if first else 0
-    told = _tell(case, participations, actor=actor)
     return NotificationResult(
         case_id=case.pk,
         reference=case.reference,
@@ -270,7 +273,9 @@ def _start_the_clock(case: Case, *, at: dt.datetime, actor: Any) -> int:
     return len(told)
 
 
-def _tell(case: Case, participations: list[Participation], *, actor: Any) -> dict[int, list[OutboundEmail]]:
+def _tell(
+    case: Case, participations: list[Participation], *, actor: Any, at: dt.datetime
+) -> dict[int, list[OutboundEmail]]:
     """Portal access for the developers' contacts, then one message each (the details, or the notice),
     each logged as a contact attempt. The mails by participation id."""
     organisation_ids = [participation.organisation_id for participation in participations]
@@ -289,6 +294,7 @@ def _tell(case: Case, participations: list[Participation], *, actor: Any) -> dic
     actions.log_email_attempts(
         ((participation, email) for participation in participations for _recipient, email in told[participation.pk]),
         actor=actor,
+        at=at,  # the notification's mails are its one attempt, at the moment of notifying
     )
     return {pk: [email for _recipient, email in sent] for pk, sent in told.items()}
 

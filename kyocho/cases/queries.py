@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models import CharField, Count, F, Max, Min, Q, QuerySet
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -258,7 +259,10 @@ def with_contact_progress(
     """Each participation with the counts of its contact attempts, in the same query whatever the number:
     ``attempt_count``, ``channel_count``, ``first_attempt_at`` and ``last_attempt_at``."""
     return participations.annotate(
-        attempt_count=Count("contact_attempts"),
+        # One notification mailed to several contacts at one instant is one attempt, not one per contact.
+        attempt_count=Count(
+            Concat("contact_attempts__channel", Cast("contact_attempts__at", CharField())), distinct=True
+        ),
         channel_count=Count("contact_attempts__channel", distinct=True),
         first_attempt_at=Min("contact_attempts__at"),
         last_attempt_at=Max("contact_attempts__at"),

@@ -52,7 +52,7 @@ def log_attempts_until_unreachable(participation: Participation, *, actor: Any) 
             channel=others[index % len(others)],
             outcome=ContactOutcome.NO_ANSWER,
             note="",
-            at=at,
+            at=at - dt.timedelta(minutes=index),  # attempts on one channel at one instant count as one
             actor=actor,
         )
 

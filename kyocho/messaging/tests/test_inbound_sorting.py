@@ -159,7 +159,8 @@ def test_an_unsigned_reply_is_threaded_as_unsigned(conversation: Conversation, p
     raw = mailmaker.inline(armored, sender=PSIRT, to=conversation.reply_address, subject=reply_subject(conversation))
     stored = received(raw, to=conversation.reply_address)
     assert (stored.status, stored.signature) == (InboundStatus.THREADED, "unsigned")
-    assert thread_messages(conversation)[0].author is None  # the contact has no account yet
+    author = thread_messages(conversation)[0].author  # the account the notification gave the contact
+    assert author is not None and author.email == PSIRT
 
 
 def test_a_plain_reply_from_a_contact_is_threaded_unsigned(conversation: Conversation) -> None:
