@@ -222,6 +222,8 @@ KYOCHO: dict[str, Any] = {
     },
     "KEY_EXPIRY_WARNING_DAYS": env_int("KYOCHO_KEY_EXPIRY_WARNING_DAYS", 30, minimum=1),
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
+    # SMTP connections a batch of mail is sent over at once (one message per recipient either way).
+    "SMTP_CONNECTIONS": env_int("KYOCHO_SMTP_CONNECTIONS", 2, minimum=1),
     # Replies come to LOCAL+TOKEN@DOMAIN of this address (default: the From address).
     "REPLY_ADDRESS": env_str("KYOCHO_REPLY_ADDRESS", ""),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),

@@ -16,8 +16,10 @@ import functools
 import logging
 import re
 import smtplib
+import threading
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
@@ -234,23 +236,54 @@ OUTCOME_CHUNK = 50
 
 
 def deliver_batch(email_ids: list[int], *, at: dt.datetime | None = None) -> dict[str, int]:
-    """Send the due rows among ``email_ids`` over one SMTP connection; counts of the new statuses
-    ("skipped" for rows that were not ours to send). Safe to run any number of times."""
+    """Send the due rows among ``email_ids`` over a few SMTP connections at once; counts of the new
+    statuses ("skipped" for rows that were not ours to send). Safe to run any number of times."""
     at = at or now()
     claimed = _claim_all(email_ids, at)
     tally: Counter[str] = Counter({"skipped": len(email_ids) - len(claimed)} if len(email_ids) > len(claimed) else {})
     if not claimed:
         return dict(tally)
-    # Opened by the first message, not here: a relay that is down is a failed attempt of each row.
-    connection = get_connection(fail_silently=False)
-    try:
+    with _Senders(min(smtp_connections(), len(claimed))) as senders:
         for start in range(0, len(claimed), OUTCOME_CHUNK):
-            chunk = claimed[start : start + OUTCOME_CHUNK]
-            results = [(email, _try_send(email, connection)) for email in OutboundEmail.objects.filter(pk__in=chunk)]
-            tally.update(_record_outcomes(results, at=at))
-    finally:
-        connection.close()
+            chunk = list(OutboundEmail.objects.filter(pk__in=claimed[start : start + OUTCOME_CHUNK]))
+            tally.update(_record_outcomes(list(zip(chunk, senders.send_all(chunk), strict=True)), at=at))
     return dict(tally)
+
+
+def smtp_connections() -> int:
+    return int(settings.KYOCHO.get("SMTP_CONNECTIONS", 2))
+
+
+class _Senders:
+    """A few threads, each with an SMTP connection of its own kept open for the whole batch: while one
+    waits for the relay's answers (four round trips a message), another writes and sends the next
+    message. Only the sending happens here; the worker's own thread reads and records the rows."""
+
+    def __init__(self, count: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(count, 1), thread_name_prefix="smtp")
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _Senders:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        for connection in self._connections:
+            connection.close()
+
+    def send_all(self, emails: list[OutboundEmail]) -> list[Exception | None]:
+        return list(self._pool.map(self._send, emails))
+
+    def _send(self, email: OutboundEmail) -> Exception | None:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            # Opened by the first message, not here: a relay that is down is a failed attempt of each row.
+            connection = self._local.connection = get_connection(fail_silently=False)
+            with self._lock:
+                self._connections.append(connection)
+        return _try_send(email, connection)
 
 
 def _try_send(email: OutboundEmail, connection: Any) -> Exception | None:

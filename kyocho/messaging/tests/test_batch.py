@@ -60,11 +60,22 @@ def test_nothing_to_queue_queues_nothing(django_capture_on_commit_callbacks: Any
     assert callbacks == []
 
 
-def test_a_batch_goes_over_one_smtp_conversation(smtp_server: SmtpServer) -> None:
-    emails = queue_many(5)
-    assert actions.deliver_batch([email.pk for email in emails]) == {EmailStatus.SENT: 5}
+@pytest.mark.parametrize("connections", [1, 2, 3])
+def test_a_batch_goes_over_the_configured_smtp_connections(
+    smtp_server: SmtpServer, settings: Any, connections: int
+) -> None:
+    settings.KYOCHO = {**settings.KYOCHO, "SMTP_CONNECTIONS": connections}
+    emails = queue_many(12)
+    assert actions.deliver_batch([email.pk for email in emails]) == {EmailStatus.SENT: 12}
+    assert smtp_server.handler.sessions == connections  # each kept open for the whole batch
+    assert sorted(received.recipients[0] for received in smtp_server.received) == sorted(e.to for e in emails)
+    assert all(len(received.recipients) == 1 for received in smtp_server.received)
+
+
+def test_a_single_message_opens_one_connection(smtp_server: SmtpServer) -> None:
+    (email,) = queue_many(1)
+    assert actions.deliver_batch([email.pk]) == {EmailStatus.SENT: 1}
     assert smtp_server.handler.sessions == 1
-    assert len(smtp_server.received) == 5
 
 
 def test_delivery_queries_do_not_grow_with_the_batch(
