@@ -348,9 +348,13 @@ def conversations_in_the_case(demo: Demo) -> None:
     coordinator = demo.people["coordinator@kyocho-cc.example"]
     case = demo.case
     assert case is not None, "earlier parts make the case"
+    finders_report = case.reports.filter(status="accepted").order_by("pk").first()
     for kind, developer, posts in DEMO_CONVERSATIONS:
         organisation = demo.developers[developer].pk if developer is not None else None
-        thread = conversations.open_thread(case.pk, kind=kind, organisation_id=organisation, actor=coordinator)
+        report = finders_report.pk if kind == "reporter" and finders_report is not None else None
+        thread = conversations.open_thread(
+            case.pk, kind=kind, organisation_id=organisation, report_id=report, actor=coordinator
+        )
         if thread.messages.exists():
             continue
         for email, body in posts:

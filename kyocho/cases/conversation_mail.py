@@ -76,7 +76,9 @@ def tell_about_message(message: Message, *, actor: Any) -> None:
             mail.tell_partner(thread.case, organisation_id, mail.PORTAL_NOTICE, {}, purpose=PURPOSE, actor=actor)
     if thread.kind == ThreadKind.REPORTER and not _written_by_the_reporter(message) and to_be_told(None):
         details = {**context, "author_label": author_label(message, Reader.anyone_of_the_thread())}
-        mail.tell_reporters(thread.case, MESSAGE_TEMPLATE, details, purpose=PURPOSE, actor=actor)
+        mail.tell_reporters(
+            thread.case, MESSAGE_TEMPLATE, details, purpose=PURPOSE, actor=actor, reports=[thread.report]
+        )  # the finder of this thread's report only
     for coordinator in _coordinators(thread.case):
         if coordinator.pk != message.author_id and coordinator.email not in quiet:
             _notice_to_coordinator(coordinator, thread, actor=actor)

@@ -49,11 +49,8 @@ def _notified_case_ids(organisation_ids: frozenset[int]) -> QuerySet[Participati
 
 def _membership(actor: Any) -> Q:
     """The threads a non-coordinator belongs to, as one condition."""
-    condition = Q(
-        kind=ThreadKind.REPORTER,
-        case__reports__reporter=actor,
-        case__reports__status=ReportStatus.ACCEPTED,
-    )
+    # A finder is in the thread of their own report only, never in another finder's of the same case.
+    condition = Q(kind=ThreadKind.REPORTER, report__reporter=actor, report__status=ReportStatus.ACCEPTED)
     vendor_orgs = permissions.vendor_organisation_ids(actor)
     if vendor_orgs:
         known = Q(case_id__in=_notified_case_ids(vendor_orgs))
@@ -79,7 +76,7 @@ def visible_threads(actor: Any) -> QuerySet[Thread]:
 
 def get_thread(actor: Any, thread_id: int | str) -> Thread:
     try:
-        return visible_threads(actor).select_related("case", "organisation").get(pk=thread_id)
+        return visible_threads(actor).select_related("case", "organisation", "report").get(pk=thread_id)
     except (Thread.DoesNotExist, ValueError, TypeError) as error:
         raise NotFound() from error
 
@@ -98,7 +95,7 @@ def threads_for(actor: Any, case: Case) -> QuerySet[Thread]:
     return (
         visible_threads(actor)
         .filter(case=case)
-        .select_related("organisation")
+        .select_related("organisation", "report")
         .annotate(unread=Count("messages", filter=_unread_for(actor, thread="pk", prefix="messages__")))
         .order_by("pk")
     )
@@ -272,10 +269,10 @@ def attachment_in(thread: Thread, attachment_id: Any) -> MessageAttachment:
 
 def reporter_thread(report: Report) -> Thread | None:
     """The case conversation of a report the caller already obtained through a scoped query or its
-    tracking link: the reporter thread of its case, once the report was accepted and the thread opened."""
+    tracking link: the report's own thread in its case, once accepted and opened."""
     if report.status != ReportStatus.ACCEPTED or report.case_id is None:
         return None
-    return Thread.objects.filter(case_id=report.case_id, kind=ThreadKind.REPORTER).select_related("case").first()
+    return Thread.objects.filter(kind=ThreadKind.REPORTER, report=report).select_related("case").first()
 
 
 # --- Names shown for threads and for their participants
@@ -287,7 +284,7 @@ def thread_name(thread: Thread) -> str:
     if thread.kind in PRIVATE_KINDS:
         return _("Coordinators and %(party)s") % {"party": thread.organisation}
     if thread.kind == ThreadKind.REPORTER:
-        return _("Coordinators and the reporter")
+        return _("Coordinators and the reporter of %(report)s") % {"report": thread.report.reference}
     if thread.kind == ThreadKind.PRODUCT:
         return _("Product: %(title)s") % {"title": thread.title}
     return _("All participants")

@@ -23,13 +23,14 @@ from kyocho.core.attachments import CheckedUpload, Upload, check_uploads, removi
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
 from kyocho.intake.actions import _lock_for_reporter  # the one rule for who acts as a report's reporter
+from kyocho.intake.models import Report
 from kyocho.intake.workflow import ReportStatus
 
 MAX_BODY = 20_000
 MAX_TITLE = 200
 PRIVATE_KINDS = conversation_queries.PRIVATE_KINDS
 # One thread per party: opening it again gives the existing thread back.
-SINGLE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER, ThreadKind.REPORTER, ThreadKind.ALL_PARTICIPANTS})
+SINGLE_KINDS = frozenset({ThreadKind.DEVELOPER, ThreadKind.PARTNER, ThreadKind.ALL_PARTICIPANTS})
 
 
 def _audit(verb: str, thread: Thread, *, actor: Any, data: dict[str, Any] | None = None) -> None:
@@ -72,11 +73,17 @@ def open_thread(
     organisation_id: int | None = None,
     organisation_ids: Iterable[int] = (),
     title: str = "",
+    report_id: int | None = None,
 ) -> Thread:
-    """A coordinator opens a thread. Developer, partner, reporter and all-participants threads exist once
-    per party: asking again returns the existing one. Product threads need a title and their developers."""
+    """A coordinator opens a thread. Developer, partner, all-participants threads exist once per party,
+    a reporter thread once per report accepted into the case (``report_id``): asking again returns the
+    existing one. Product threads need a title and their developers."""
     with _locked_case(case_id, actor=actor, require=require_coordinator_on_case) as case:
         kind = _choice(kind, ThreadKind, "kind")
+        if (kind == ThreadKind.REPORTER) != (report_id is not None):
+            raise InvalidInput(_("A reporter thread, and only one, names the report it is about."), field="report_id")
+        if kind == ThreadKind.REPORTER:
+            return mail.report_thread(_accepted_report(case, report_id), actor=actor)
         organisation = _party_organisation(case, kind, organisation_id)
         members = _product_organisations(case, kind, organisation_ids)
         title = _plain_text(title, "title", max_length=MAX_TITLE)
@@ -92,6 +99,13 @@ def open_thread(
         thread.organisations.set(members)
         _audit("opened", thread, actor=actor, data={"kind": kind, "organisation": organisation, "members": members})
     return thread
+
+
+def _accepted_report(case: Case, report_id: Any) -> Report:
+    report = case.reports.filter(pk=_as_id(report_id, "report_id"), status=ReportStatus.ACCEPTED).first()
+    if report is None:
+        raise InvalidInput(_("This report was not accepted into the case."), field="report_id")
+    return report
 
 
 def set_participants_visible(thread_id: int, *, visible: bool, actor: Any) -> Thread:
@@ -184,8 +198,7 @@ def post_reporter_message(
         if report.status != ReportStatus.ACCEPTED or report.case_id is None:
             raise Conflict(_("This report is not part of a case yet: write in the conversation about the report."))
         person = actor if getattr(actor, "is_authenticated", False) else None
-        case = lock(Case, report.case_id)  # one thread per case: opening it is serialised on the case
-        thread = lock(Thread, mail.party_thread(case, ThreadKind.REPORTER, None, actor=person).pk)
+        thread = lock(Thread, mail.report_thread(report, actor=person).pk)  # the report row is locked
         message = _save_message(
             thread,
             author=person or report.reporter,

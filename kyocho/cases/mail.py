@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
@@ -27,7 +27,7 @@ from django.urls import reverse
 from kyocho.accounts import actions as accounts
 from kyocho.accounts.models import Membership, User
 from kyocho.accounts.roles import VENDOR_ROLES, Role
-from kyocho.audit.actions import Entry, record_many
+from kyocho.audit.actions import Entry, record, record_many
 from kyocho.cases.models import Case, Participation, ReplyToken, Thread, ThreadKind
 from kyocho.core.clock import now
 from kyocho.intake.workflow import ReportStatus
@@ -38,6 +38,9 @@ from kyocho.messaging.rendering import language_codes, render_email
 from kyocho.vendors.key_queries import is_usable, key_emails
 from kyocho.vendors.models import PublicKey, Registration
 
+if TYPE_CHECKING:
+    from kyocho.intake.models import Report
+
 PORTAL_NOTICE = "portal_notice"
 REPORTER_NOTICE = "reporter_notice"
 TOKEN_BYTES = 20  # 160 bits, written as 32 lower-case base32 letters (mail systems may fold case)
@@ -47,9 +50,30 @@ TOKEN_BYTES = 20  # 160 bits, written as 32 lower-case base32 letters (mail syst
 
 
 def party_thread(case: Case, kind: str, organisation_id: int | None, *, actor: Any) -> Thread:
-    """The one developer, partner, reporter or all-participants thread of the case, opened when missing.
-    Callers have checked that ``actor`` may do what needs the thread; the system (None) may too."""
+    """The one developer, partner or all-participants thread of the case, opened when missing (reporter
+    threads belong to a report: ``report_thread``). Callers have checked that ``actor`` may do what needs
+    the thread; the system (None) may too."""
     return party_threads(case, kind, [organisation_id], actor=actor)[organisation_id]
+
+
+def report_thread(report: Report, *, actor: Any) -> Thread:
+    """The thread of the coordinators and the finder of ``report`` (accepted into a case), opened when
+    missing. One per report: finders of one case never read each other's messages."""
+    assert report.case_id is not None, "only a report accepted into a case has a case thread"
+    type(report).objects.select_for_update().filter(pk=report.pk).exists()  # who opens it is serialised here
+    existing = Thread.objects.filter(kind=ThreadKind.REPORTER, report=report).select_related("case").first()
+    if existing is not None:
+        return existing
+    thread = Thread.objects.create(
+        case_id=report.case_id, kind=ThreadKind.REPORTER, report=report, created_at=now(), created_by=actor
+    )
+    record(
+        "case:conversation:opened",
+        actor=actor,
+        subject=thread.case,
+        data={"thread": thread.pk, "kind": ThreadKind.REPORTER, "report": report.reference, "members": []},
+    )
+    return thread
 
 
 def party_threads(
@@ -57,6 +81,7 @@ def party_threads(
 ) -> dict[int | None, Thread]:
     """``party_thread`` for many parties of one kind at once (a notification to hundreds of developers
     opens hundreds of threads): one read, one insert, their audit events."""
+    assert kind != ThreadKind.REPORTER, "reporter threads belong to a report: report_thread"
     wanted = list(dict.fromkeys(organisation_ids))
     threads = case.threads.filter(kind=kind)
     if None in wanted:
@@ -320,18 +345,17 @@ def tell_reporters(
     purpose: str,
     actor: Any,
     without_key: str = REPORTER_NOTICE,
+    reports: Iterable[Report] | None = None,
 ) -> list[OutboundEmail]:
-    """One message to the reporter of each report accepted into the case, in the report's language:
-    ``template`` encrypted to the key the reporter gave, else ``without_key`` (by default a content-free
-    notice; pass ``template`` again for news that is safe in the clear). Replies go to the reporter thread."""
+    """One message to the finder of each report accepted into the case (or of ``reports`` only), in the
+    report's language: ``template`` encrypted to the key the finder gave, else ``without_key`` (by default
+    a content-free notice; pass ``template`` again for news that is safe in the clear). Replies go to the
+    report's own thread."""
     _require_transaction("tell_reporters")
-    reports = case.reports.filter(status=ReportStatus.ACCEPTED).order_by("pk")
-    if not reports:
-        return []
-    thread = party_thread(case, ThreadKind.REPORTER, None, actor=actor)
-    headers = {"Reply-To": reply_address(reply_token(thread, None))}
+    chosen = case.reports.filter(status=ReportStatus.ACCEPTED).order_by("pk") if reports is None else reports
     sent = []
-    for report in reports:
+    for report in chosen:
+        token = reply_token(report_thread(report, actor=actor), None)
         usable = bool(recipient_fingerprint(report.reporter_pgp_key))
         sent.append(
             enqueue_from_template(
@@ -342,7 +366,7 @@ def tell_reporters(
                 purpose=purpose,
                 actor=actor,
                 related=report,
-                headers=headers,
+                headers={"Reply-To": reply_address(token)},
                 encrypt_to=report.reporter_pgp_key if usable else "",
             )
         )

@@ -261,6 +261,11 @@ class Thread(models.Model):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="case_threads"
     )
+    # The report of a reporter thread: each finder talks with the coordinators alone, even when several
+    # reports were accepted into one case (finders never read each other's messages).
+    report = models.ForeignKey(
+        "intake.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="reporter_threads"
+    )
     # The developers of a product thread, chosen by the coordinator.
     organisations = models.ManyToManyField(Organisation, blank=True, related_name="product_threads")
     title = models.CharField(_("title"), max_length=200, blank=True)
@@ -280,8 +285,16 @@ class Thread(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["case", "kind"],
-                condition=models.Q(kind__in=["reporter", "all_participants"]),
+                condition=models.Q(kind="all_participants"),
                 name="thread_one_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["report"], condition=models.Q(kind="reporter"), name="thread_one_per_report"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="reporter", report__isnull=False)
+                | (~models.Q(kind="reporter") & models.Q(report__isnull=True)),
+                name="thread_report_iff_reporter",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=["developer", "partner"], organisation__isnull=False)

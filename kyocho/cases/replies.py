@@ -24,6 +24,7 @@ from kyocho.accounts.roles import VENDOR_ROLES, OrganisationKind, Role
 from kyocho.cases.models import Case, ReplyToken, Thread, ThreadKind
 from kyocho.cases.workflow import ParticipationStatus
 from kyocho.core.errors import InvalidInput
+from kyocho.intake.models import Report
 from kyocho.intake.workflow import ReportStatus
 from kyocho.vendors.key_queries import contact_emails_of, usable_keys
 from kyocho.vendors.models import Registration
@@ -107,8 +108,9 @@ def _partner(thread: Thread, organisation: Organisation) -> ReplyParty | None:
 
 
 def _reporter(thread: Thread) -> ReplyParty:
+    """The finder of the thread's own report (a case's other finders are other parties)."""
     case: Case = thread.case
-    reports = case.reports.filter(status=ReportStatus.ACCEPTED).select_related("reporter")
+    reports = Report.objects.filter(pk=thread.report_id, status=ReportStatus.ACCEPTED).select_related("reporter")
     addresses: set[str] = set()
     accounts: dict[str, int] = {}
     keys: list[str] = []

@@ -27,8 +27,13 @@ def conversations_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
         "conversations": {
             "shared": [(thread, convo.thread_name(thread)) for thread in shared],
             "can_open_group": (ThreadKind.ALL_PARTICIPANTS, None) not in opened,
-            "can_open_reporter": (ThreadKind.REPORTER, None) not in opened
-            and case.reports.filter(status=ReportStatus.ACCEPTED).exists(),
+            # Each finder has a thread of their own: the accepted reports without one yet.
+            "reports_without_thread": list(
+                case.reports.filter(status=ReportStatus.ACCEPTED)
+                .exclude(reporter_threads__isnull=False)
+                .order_by("pk")
+                .only("pk", "reference")
+            ),
             "partners_without_thread": [
                 partner.organisation
                 for partner in partners

@@ -56,12 +56,17 @@ def thread(request: HttpRequest, reference: str, thread_id: int) -> HttpResponse
 @staff_page
 @require_POST
 def open_thread(request: HttpRequest, reference: str) -> HttpResponse:
-    """Open (or go to) the one thread of a party: all participants, the reporter, a developer, a partner."""
+    """Open (or go to) the one thread of a party: all participants, a report's finder, a developer, a partner."""
     case = get_case_by_reference(request.user, reference)
-    organisation: Any = request.POST.get("organisation_id") or None  # the action checks the id
+    organisation: Any = request.POST.get("organisation_id") or None  # the action checks the ids
+    report: Any = request.POST.get("report_id") or None
     try:
         opened = conversations.open_thread(
-            case.pk, kind=request.POST.get("kind", ""), organisation_id=organisation, actor=request.user
+            case.pk,
+            kind=request.POST.get("kind", ""),
+            organisation_id=organisation,
+            report_id=report,
+            actor=request.user,
         )
     except DomainError as error:
         if error.http_status == 404:

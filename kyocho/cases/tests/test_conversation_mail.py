@@ -238,7 +238,7 @@ def accepted(coordinator: User, case: Case, reporter: User, finder: tuple[Path, 
 def test_the_reporter_gets_the_message_encrypted_to_the_key_they_gave(
     case: Case, coordinator: User, accepted: Any
 ) -> None:
-    thread = thread_of(case, K.REPORTER, coordinator)
+    thread = thread_of(case, K.REPORTER, coordinator, report_id=accepted.pk)
     conversations.post_message(thread.pk, body=SECRET, actor=coordinator)
     (to_reporter,) = conversation_mail(to="finder@example.net")
     assert to_reporter.key_fingerprint and SECRET in to_reporter.body

@@ -47,10 +47,49 @@ def test_open_developer_thread_is_audited_and_idempotent(coordinator, case, vend
     assert again == thread and names == []
 
 
-@pytest.mark.parametrize("kind", [K.REPORTER, K.ALL_PARTICIPANTS])
-def test_one_thread_per_case_for_reporter_and_group(coordinator, case, kind) -> None:
-    first = conversations.open_thread(case.pk, kind=kind, actor=coordinator)
-    assert conversations.open_thread(case.pk, kind=kind, actor=coordinator) == first
+def test_one_group_thread_per_case(coordinator, case) -> None:
+    first = conversations.open_thread(case.pk, kind=K.ALL_PARTICIPANTS, actor=coordinator)
+    assert conversations.open_thread(case.pk, kind=K.ALL_PARTICIPANTS, actor=coordinator) == first
+
+
+def accepted_into(case: Case, coordinator: Any, reporter: Any = None, **fields: Any) -> Any:
+    report = submit_test_report(reporter=reporter, **fields)
+    intake.accept_report(report.pk, case_id=case.pk, actor=coordinator)
+    report.refresh_from_db()
+    return report
+
+
+def test_one_reporter_thread_per_accepted_report(coordinator, case, reporter) -> None:
+    report = accepted_into(case, coordinator, reporter)
+    first = conversations.open_thread(case.pk, kind=K.REPORTER, report_id=report.pk, actor=coordinator)
+    assert first.report == report
+    assert conversations.open_thread(case.pk, kind=K.REPORTER, report_id=report.pk, actor=coordinator) == first
+    waiting = submit_test_report()  # received, not accepted into the case
+    with pytest.raises(InvalidInput) as refused:
+        conversations.open_thread(case.pk, kind=K.REPORTER, report_id=waiting.pk, actor=coordinator)
+    assert refused.value.field == "report_id"
+
+
+def test_two_finders_of_one_case_never_read_each_other(coordinator, case, reporter) -> None:
+    """Reports from two finders accepted into one case: each talks with the coordinators alone."""
+    from kyocho.accounts import actions as accounts
+    from kyocho.conftest import PASSWORD
+
+    other = accounts.create_user("second-finder@example.net", actor=None, password=PASSWORD)
+    mine, theirs = accepted_into(case, coordinator, reporter), accepted_into(case, coordinator, other)
+    my_thread = conversations.open_thread(case.pk, kind=K.REPORTER, report_id=mine.pk, actor=coordinator)
+    their_thread = conversations.open_thread(case.pk, kind=K.REPORTER, report_id=theirs.pk, actor=coordinator)
+    assert my_thread != their_thread
+    conversations.post_message(their_thread.pk, body="Your proof of concept works.", actor=coordinator)
+    assert list(convo.threads_for(reporter, case)) == [my_thread]
+    with pytest.raises(NotFound):
+        convo.messages(reporter, their_thread.pk)
+    with pytest.raises(NotFound):
+        conversations.post_message(their_thread.pk, body="Me too?", actor=reporter)
+    from kyocho.messaging.models import OutboundEmail
+
+    told = OutboundEmail.objects.filter(purpose="case:conversation:message").values_list("to", flat=True)
+    assert list(told) == ["second-finder@example.net"]  # the message's mail went to its finder only
 
 
 def test_product_threads_need_title_and_developers(coordinator, case, vendor_org, partner_org) -> None:
@@ -80,7 +119,9 @@ def test_open_thread_bad_input(coordinator, case, vendor_org, partner_org) -> No
         ({"kind": K.DEVELOPER}, "organisation_id"),
         ({"kind": K.DEVELOPER, "organisation_id": partner_org.pk}, "organisation_id"),
         ({"kind": K.PARTNER, "organisation_id": partner_org.pk}, "organisation_id"),  # not shared
-        ({"kind": K.REPORTER, "organisation_id": vendor_org.pk}, "organisation_id"),
+        ({"kind": K.REPORTER}, "report_id"),
+        ({"kind": K.REPORTER, "report_id": 10_000}, "report_id"),  # not a report of this case
+        ({"kind": K.DEVELOPER, "organisation_id": vendor_org.pk, "report_id": 1}, "report_id"),
         ({"kind": K.ALL_PARTICIPANTS, "organisation_ids": [vendor_org.pk]}, "organisation_ids"),
         ({"kind": K.ALL_PARTICIPANTS, "title": "x" * 201}, "title"),
     ]
@@ -162,11 +203,8 @@ def test_partner_thread_needs_the_case_shared(coordinator, case, partner_org, pa
 
 
 def test_reporter_thread(coordinator, case, reporter, vendor_member) -> None:
-    thread = conversations.open_thread(case.pk, kind=K.REPORTER, actor=coordinator)
-    with pytest.raises(NotFound):
-        conversations.post_message(thread.pk, body="Any news?", actor=reporter)
-    report = submit_test_report(reporter=reporter)
-    intake.accept_report(report.pk, case_id=case.pk, actor=coordinator)
+    report = accepted_into(case, coordinator, reporter)
+    thread = conversations.open_thread(case.pk, kind=K.REPORTER, report_id=report.pk, actor=coordinator)
     assert list(convo.threads_for(reporter, case)) == [thread]
     assert conversations.post_message(thread.pk, body="Any news?", actor=reporter).author_organisation is None
     with pytest.raises(NotFound):

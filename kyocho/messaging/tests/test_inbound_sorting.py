@@ -271,7 +271,7 @@ def test_a_reply_from_the_reporter_goes_to_the_reporter_thread(
     report.refresh_from_db()
     assert report.case is not None
     with transaction.atomic():
-        thread = mail.party_thread(report.case, ThreadKind.REPORTER, None, actor=None)
+        thread = mail.report_thread(report, actor=None)
         address = mail.reply_address(mail.reply_token(thread, None))
     raw = mailmaker.plain("More details follow.", sender=reporter.email, to=address, subject="Re: your report")
     stored = received(raw, to=address, sender=reporter.email)

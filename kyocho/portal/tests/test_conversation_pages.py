@@ -154,8 +154,9 @@ def test_a_partner_reaches_its_thread_and_the_group_thread(
 def test_a_reporter_by_account_reaches_the_reporter_thread(
     client_for: ClientFor, coordinator: User, case: Case, reporter: User, vendor_member: User
 ) -> None:
-    intake.accept_report(submit_test_report(reporter=reporter).pk, case_id=case.pk, actor=coordinator)
-    thread = conversations.open_thread(case.pk, kind=K.REPORTER, actor=coordinator)
+    report = submit_test_report(reporter=reporter)
+    intake.accept_report(report.pk, case_id=case.pk, actor=coordinator)
+    thread = conversations.open_thread(case.pk, kind=K.REPORTER, report_id=report.pk, actor=coordinator)
     conversations.post_message(thread.pk, body="Thanks for the report", actor=coordinator)
     client = client_for(reporter)
     assert "Coordinators and the reporter" in client.get(f"/portal/cases/{case.reference}/").content.decode()
