@@ -74,7 +74,7 @@ def tell_about_message(message: Message, *, actor: Any) -> None:
     for organisation_id in _partner_teams(thread):
         if organisation_id != message.author_organisation_id and to_be_told(organisation_id):
             mail.tell_partner(thread.case, organisation_id, mail.PORTAL_NOTICE, {}, purpose=PURPOSE, actor=actor)
-    if thread.kind == ThreadKind.REPORTER and not _written_by_the_reporter(message) and to_be_told(None):
+    if thread.report is not None and not _written_by_the_reporter(message) and to_be_told(None):
         details = {**context, "author_label": author_label(message, Reader.anyone_of_the_thread())}
         mail.tell_reporters(
             thread.case, MESSAGE_TEMPLATE, details, purpose=PURPOSE, actor=actor, reports=[thread.report]

@@ -284,6 +284,7 @@ def thread_name(thread: Thread) -> str:
     if thread.kind in PRIVATE_KINDS:
         return _("Coordinators and %(party)s") % {"party": thread.organisation}
     if thread.kind == ThreadKind.REPORTER:
+        assert thread.report is not None  # a reporter thread always has its report (a constraint)
         return _("Coordinators and the reporter of %(report)s") % {"report": thread.report.reference}
     if thread.kind == ThreadKind.PRODUCT:
         return _("Product: %(title)s") % {"title": thread.title}

@@ -110,7 +110,7 @@ def _partner(thread: Thread, organisation: Organisation) -> ReplyParty | None:
 def _reporter(thread: Thread) -> ReplyParty:
     """The finder of the thread's own report (a case's other finders are other parties)."""
     case: Case = thread.case
-    reports = Report.objects.filter(pk=thread.report_id, status=ReportStatus.ACCEPTED).select_related("reporter")
+    reports = Report.objects.filter(reporter_threads=thread, status=ReportStatus.ACCEPTED).select_related("reporter")
     addresses: set[str] = set()
     accounts: dict[str, int] = {}
     keys: list[str] = []

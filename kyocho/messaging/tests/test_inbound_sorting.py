@@ -14,7 +14,7 @@ from django.db import transaction
 from kyocho.accounts.models import Organisation, User
 from kyocho.audit.models import AuditEvent
 from kyocho.cases import mail
-from kyocho.cases.models import Message, MessageAttachment, ThreadKind
+from kyocho.cases.models import Message, MessageAttachment
 from kyocho.conftest import coordinating_case, submit_test_report
 from kyocho.intake import actions as intake
 from kyocho.intake.models import Report
