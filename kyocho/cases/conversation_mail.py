@@ -64,13 +64,28 @@ def tell_about_message(message: Message, *, actor: Any) -> None:
         "attachments": list(message.attachments.values_list("filename", flat=True)),
         "thread_link": mail.site_link(reverse("portal:thread", args=[thread.case.reference, thread.pk])),
     }
-    for participation in _developers(thread):
-        if participation.organisation_id != message.author_organisation_id and to_be_told(
-            participation.organisation_id
-        ):
+    told = [
+        participation
+        for participation in _developers(thread)
+        if participation.organisation_id != message.author_organisation_id and to_be_told(participation.organisation_id)
+    ]
+    if told:
+
+        def what_the_developer_reads(participation: Participation) -> dict[str, Any]:
             reader = Reader.developer(participation.organisation_id, thread)
-            details = {**context, "author_label": author_label(message, reader)}
-            mail.tell_developer(participation, MESSAGE_TEMPLATE, details, purpose=PURPOSE, actor=actor, thread=thread)
+            return {**context, "author_label": author_label(message, reader)}
+
+        # All of them at once: a message in the all-participants thread of 500 developers costs a few
+        # queries, not a few each.
+        mail.tell_developers(
+            thread.case,
+            told,
+            MESSAGE_TEMPLATE,
+            what_the_developer_reads,
+            purpose=PURPOSE,
+            actor=actor,
+            threads={participation.organisation_id: thread for participation in told},
+        )
     for organisation_id in _partner_teams(thread):
         if organisation_id != message.author_organisation_id and to_be_told(organisation_id):
             mail.tell_partner(thread.case, organisation_id, mail.PORTAL_NOTICE, {}, purpose=PURPOSE, actor=actor)

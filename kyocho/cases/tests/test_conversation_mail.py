@@ -355,3 +355,29 @@ def test_nothing_is_mailed_when_the_message_is_refused(case: Case, coordinator: 
     with pytest.raises(InvalidInput):
         conversations.post_message(thread.pk, body="exe", actor=coordinator, attachments=[Upload("a.exe", b"MZ\x90")])
     assert not conversation_mail()
+
+
+# --- scale
+
+
+def group_case_of(developers: int, coordinator: User, prefix: str) -> Thread:
+    """A case of ``developers`` registered developers, one contact each, and its all-participants thread."""
+    organisations = []
+    for n in range(developers):
+        organisation = make_organisation(f"{prefix} Developer {n}", "product_developer")
+        register(organisation, [("PSIRT", f"{prefix.lower()}-psirt{n}@vendor.example")])
+        organisations.append(organisation)
+    case = coordinating_case(coordinator, *organisations, title=f"{prefix} case")
+    return thread_of(case, K.ALL_PARTICIPANTS, coordinator)
+
+
+def test_a_message_to_many_developers_costs_the_same_queries_as_to_a_few(
+    coordinator: User, django_assert_max_num_queries: Any
+) -> None:
+    small, large = group_case_of(2, coordinator, "Small"), group_case_of(12, coordinator, "Large")
+    with django_assert_max_num_queries(100) as few:
+        conversations.post_message(small.pk, body="Status update.", actor=coordinator)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        conversations.post_message(large.pk, body="Status update.", actor=coordinator)
+    to_large = OutboundEmail.objects.filter(purpose=PURPOSE, to__startswith="large-psirt")
+    assert to_large.count() == 12  # one message to each developer's contact
