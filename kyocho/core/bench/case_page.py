@@ -1,7 +1,7 @@
 """``kyocho bench case-page``: the staff case page and a developer's portal case page of a big case.
 
 A throw-away SQLite database gets a case with N developers (each notified, with 3 products, answers
-for 2 vulnerabilities and a statement) and 2,000 messages in its conversations, all written through
+for 2 vulnerabilities and a statement waiting for review) and 2,000 messages in its conversations, all written through
 kyocho's own actions; a second case with 10 developers, built the same way, gives the query count
 at 10. Both pages are rendered in-process by Django's test client (the full middleware stack,
 signed-in users with a second factor), and the time of each render is taken.
@@ -134,10 +134,20 @@ def seed(
 
 
 def _answer_everything(participations: list[Any], vulnerabilities: list[Any], coordinator: Any) -> None:
+    """Each developer acknowledged, answered for its 3 products in both vulnerabilities and wrote a
+    statement (the coordinator records them on the developers' behalf, as the actions allow)."""
     from kyocho.cases import actions as cases
+    from kyocho.cases import reviews
 
     for participation in participations:
         cases.acknowledge_participation(participation.pk, actor=coordinator)
+        reviews.save_statement(
+            participation.pk,
+            text_ja="修正版を公開しました。",
+            text_en="A fixed version is available.",
+            references=["https://vendor.example/security"],
+            actor=coordinator,
+        )
         for vulnerability in vulnerabilities:
             for product in range(PRODUCTS):
                 cases.record_answer(
