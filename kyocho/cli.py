@@ -25,7 +25,7 @@ COMMANDS = {
     "vendors": "`kyocho vendors import FILE [--dry-run]`: import a CSV or JSON vendor list, all rows or none.",
     "mail-receiver": "Receive mail: an SMTP/LMTP listener (--lmtp) that stores every message; --imap-once polls IMAP once.",
     "statedoc": "Print the state machines as Markdown (docs/state-machines.md).",
-    "bench": "Measure kyocho on a throw-away database: `kyocho bench intake`, `kyocho bench sbom-match` (last line: JSON).",
+    "bench": "Measure kyocho on a throw-away database: `kyocho bench intake|sbom-match|case-page|notify` (last line: JSON).",
 }
 
 USAGE = """\
