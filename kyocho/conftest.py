@@ -162,6 +162,27 @@ def submit_test_report(*, reporter: User | None = None, product_name: str = "Exa
     return report
 
 
+# Vendor A's two contacts in the mail tests: the PSIRT (English) gets a key, 大川 (Japanese) none.
+VENDOR_A_CONTACTS = [
+    {"name": "PSIRT", "email": "psirt@vendor-a.example", "responsible": True, "language": "en"},
+    {"name": "大川", "email": "okawa@vendor-a.example", "responsible": False, "language": "ja"},
+]
+
+
+def list_developer(organisation: Organisation, contacts: list[dict[str, Any]], *keys: str, actor: User) -> Organisation:
+    """``organisation`` listed in the registry with ``contacts`` and each armoured key in ``keys``."""
+    from kyocho.vendors import actions as vendors
+    from kyocho.vendors import key_actions
+
+    developer = vendors.clean_developer(
+        {"name": organisation.name, "registration_type": "general", "contacts": contacts}
+    )
+    registration = vendors.import_developer(developer, actor=None, organisation=organisation)
+    for armored in keys:
+        key_actions.add_public_key(registration.pk, armored=armored, actor=actor)
+    return organisation
+
+
 def coordinating_case(
     coordinator: User, *developers: Organisation, title: str = "XSS in Example Router", international: bool = False
 ) -> Case:

@@ -3,8 +3,11 @@ of their own (the real ``gpg`` on the other side of the mail), and gpg-agent cle
 
 from __future__ import annotations
 
+import email
+import email.policy
 import subprocess
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,22 @@ def peer(factory: pytest.TempPathFactory, server_data: Path, name: str, address:
         run_gpg(home, "--import", data=openpgp.coordinator_public_key()[0].encode())
     yield home, public
     kill_agent(home)
+
+
+def open_pgp_mime(home: Path, message: EmailMessage) -> tuple[bool, EmailMessage | None]:
+    """A received PGP/MIME message as its recipient's gpg opens it: (a good signature, the inner
+    message), or (False, None) when gpg cannot decrypt it."""
+    assert message.get_content_type() == "multipart/encrypted"
+    _version, body = message.get_payload()  # type: ignore[misc]
+    opened = run_gpg(home, "--decrypt", data=str(body.get_payload()).encode())  # type: ignore[union-attr]
+    if opened.returncode != 0:
+        return False, None
+    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
+    assert isinstance(inner, EmailMessage)
+    return "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace"), inner
+
+
+def plain_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]

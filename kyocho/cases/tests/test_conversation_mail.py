@@ -5,8 +5,6 @@ coordinators get a content-free notice; content-free notices are coalesced per p
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.intake import actions as intake
 from kyocho.messaging import actions as outbox
-from kyocho.messaging.gpgtesting import coordinator_data_dir, peer, run_gpg
+from kyocho.messaging.gpgtesting import coordinator_data_dir, open_pgp_mime, peer, plain_text
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.testing import SmtpServer
 from kyocho.vendors import actions as vendors
@@ -125,11 +123,8 @@ def test_each_developer_contact_gets_the_message_encrypted_or_a_notice(
     received = {mail.recipients[0]: mail for mail in smtp_server.received}
     sealed = received["psirt@vendor-a.example"].message
     assert sealed.get_content_type() == "multipart/encrypted" and SECRET not in sealed.as_string()
-    _version, body = sealed.get_payload()  # type: ignore[misc]
-    opened = run_gpg(psirt[0], "--decrypt", data=str(body.get_payload()).encode())  # type: ignore[union-attr]
-    assert opened.returncode == 0 and "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace")
-    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
-    assert SECRET in inner.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    good, inner = open_pgp_mime(psirt[0], sealed)
+    assert good and inner is not None and SECRET in plain_text(inner)
     assert SECRET not in received["okawa@vendor-a.example"].message.as_string()
 
 

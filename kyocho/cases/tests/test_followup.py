@@ -5,8 +5,6 @@ day, once only, never for a held case or an acknowledged developer."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from kyocho.cases.tests.followup_fixtures import (
 from kyocho.cases.workflow import ContactChannel, ContactOutcome
 from kyocho.core.scheduler import JOBS
 from kyocho.messaging import actions as outbox
-from kyocho.messaging.gpgtesting import run_gpg
+from kyocho.messaging.gpgtesting import open_pgp_mime, plain_text
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.testing import SmtpServer
 
@@ -126,11 +124,9 @@ def test_reminder_is_encrypted_to_each_key_holder_and_a_notice_otherwise(
     encrypted = by_address["psirt@vendor-a.example"].message
     assert encrypted.get_content_type() == "multipart/encrypted"
     assert silent.case.reference in encrypted["Subject"] and SECRET not in encrypted.as_string()
-    _version, body = encrypted.get_payload()  # type: ignore[misc]
-    opened = run_gpg(psirt[0], "--decrypt", data=str(body.get_payload()).encode())  # type: ignore[union-attr]
-    assert opened.returncode == 0 and "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace")
-    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
-    text = inner.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    good, inner = open_pgp_mime(psirt[0], encrypted)
+    assert good and inner is not None
+    text = plain_text(inner)
     assert SECRET in text and "Reminder" in encrypted["Subject"]
 
     notice = by_address["okawa@vendor-a.example"]

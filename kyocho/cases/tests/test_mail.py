@@ -3,8 +3,6 @@ message per recipient over one SMTP connection; the outcome of each mail becomes
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +14,12 @@ from kyocho.accounts.models import Membership, Organisation, User
 from kyocho.cases import actions, mail
 from kyocho.cases.models import ContactAttempt, Participation, ReplyToken, ThreadKind
 from kyocho.cases.workflow import ContactOutcome
-from kyocho.conftest import coordinating_case
+from kyocho.conftest import VENDOR_A_CONTACTS, coordinating_case, list_developer
 from kyocho.messaging import actions as outbox
-from kyocho.messaging.gpgtesting import coordinator_data_dir, peer, run_gpg
+from kyocho.messaging.gpgtesting import coordinator_data_dir, open_pgp_mime, peer, plain_text
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.testing import SmtpServer
 from kyocho.messaging.workflow import EmailStatus
-from kyocho.vendors import actions as vendors
-from kyocho.vendors import key_actions
 
 SECRET = "Stored XSS in the router's admin page"
 
@@ -46,14 +42,7 @@ def _server(settings: Any, server_data: Path) -> None:
 @pytest.fixture
 def registered(vendor_org: Organisation, coordinator: User, psirt: tuple[Path, str]) -> Organisation:
     """Vendor A with two contacts: the PSIRT has a key, the second contact none."""
-    contacts = [
-        {"name": "PSIRT", "email": "psirt@vendor-a.example", "responsible": True, "language": "en"},
-        {"name": "大川", "email": "okawa@vendor-a.example", "responsible": False, "language": "ja"},
-    ]
-    developer = vendors.clean_developer({"name": vendor_org.name, "registration_type": "general", "contacts": contacts})
-    registration = vendors.import_developer(developer, actor=None, organisation=vendor_org)
-    key_actions.add_public_key(registration.pk, armored=psirt[1], actor=coordinator)
-    return vendor_org
+    return list_developer(vendor_org, VENDOR_A_CONTACTS, psirt[1], actor=coordinator)
 
 
 @pytest.fixture
@@ -87,12 +76,8 @@ def test_each_contact_gets_one_message_encrypted_to_its_own_key_or_a_notice(
     encrypted = by_address["psirt@vendor-a.example"].message
     assert encrypted.get_content_type() == "multipart/encrypted"
     assert participation.case.reference in encrypted["Subject"] and SECRET not in encrypted.as_string()
-    _version, body = encrypted.get_payload()  # type: ignore[misc]
-    armored = str(body.get_payload()).encode()  # type: ignore[union-attr]
-    opened = run_gpg(psirt[0], "--decrypt", data=armored)
-    assert opened.returncode == 0 and "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace")
-    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
-    assert SECRET in inner.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    good, inner = open_pgp_mime(psirt[0], encrypted)
+    assert good and inner is not None and SECRET in plain_text(inner)
 
     notice = by_address["okawa@vendor-a.example"]
     assert SECRET not in notice.message.as_string()

@@ -5,10 +5,7 @@ notice; the first notification sets the 起算日 and tells the reporter."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +19,17 @@ from kyocho.cases import actions, notify
 from kyocho.cases.models import Case, ContactAttempt, Participation
 from kyocho.cases.tests.helpers import audited, last_event
 from kyocho.cases.workflow import CaseResolution, ContactChannel, ContactOutcome
-from kyocho.conftest import make_organisation, submit_test_report
+from kyocho.conftest import VENDOR_A_CONTACTS, list_developer, make_organisation, submit_test_report
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.disclosure.actions import suspend_from_prenotification
 from kyocho.intake import actions as intake
 from kyocho.messaging import actions as outbox
-from kyocho.messaging.gpgtesting import coordinator_data_dir, peer, run_gpg
+from kyocho.messaging.gpgtesting import coordinator_data_dir, open_pgp_mime, peer, plain_text
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.testing import ReceivedMail, SmtpServer
 from kyocho.messaging.workflow import EmailStatus
 from kyocho.vendors import actions as vendors
-from kyocho.vendors import key_actions
 
 TITLE = "Stored XSS in the admin console"
 SUMMARY = "The device name is shown unescaped."
@@ -66,30 +62,16 @@ def _server(settings: Any, server_data: Path) -> None:
     settings.DATA_DIR = server_data
 
 
-def register(organisation: Organisation, contacts: list[dict[str, Any]], *keys: str, actor: User) -> Organisation:
-    developer = vendors.clean_developer(
-        {"name": organisation.name, "registration_type": "general", "contacts": contacts}
-    )
-    registration = vendors.import_developer(developer, actor=None, organisation=organisation)
-    for armored in keys:
-        key_actions.add_public_key(registration.pk, armored=armored, actor=actor)
-    return organisation
-
-
 @pytest.fixture
 def developer_a(vendor_org: Organisation, coordinator: User, psirt_a: tuple[Path, str]) -> Organisation:
     """Vendor A: its PSIRT has a key, a second contact (who reads Japanese) has none."""
-    contacts = [
-        {"name": "PSIRT", "email": "psirt@vendor-a.example", "responsible": True, "language": "en"},
-        {"name": "大川", "email": "okawa@vendor-a.example", "responsible": False, "language": "ja"},
-    ]
-    return register(vendor_org, contacts, psirt_a[1], actor=coordinator)
+    return list_developer(vendor_org, VENDOR_A_CONTACTS, psirt_a[1], actor=coordinator)
 
 
 @pytest.fixture
 def developer_b(other_vendor_org: Organisation, coordinator: User, psirt_b: tuple[Path, str]) -> Organisation:
     contacts = [{"name": "B PSIRT", "email": "psirt@vendor-b.example", "responsible": True, "language": "en"}]
-    return register(other_vendor_org, contacts, psirt_b[1], actor=coordinator)
+    return list_developer(other_vendor_org, contacts, psirt_b[1], actor=coordinator)
 
 
 @pytest.fixture
@@ -129,16 +111,8 @@ def deliver_everything() -> dict[str, int]:
 
 def decrypt(home: Path, received: ReceivedMail) -> tuple[bool, str]:
     """(decrypted with a good coordinator signature, the inner text) as the recipient's gpg sees it."""
-    message = received.message
-    assert message.get_content_type() == "multipart/encrypted"
-    _version, body = message.get_payload()  # type: ignore[misc]
-    opened = run_gpg(home, "--decrypt", data=str(body.get_payload()).encode())  # type: ignore[union-attr]
-    if opened.returncode != 0:
-        return False, ""
-    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
-    assert isinstance(inner, EmailMessage)
-    text = inner.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    return "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace"), text
+    good, inner = open_pgp_mime(home, received.message)
+    return (good, plain_text(inner)) if inner is not None else (False, "")
 
 
 def by_recipient(server: SmtpServer) -> dict[str, ReceivedMail]:

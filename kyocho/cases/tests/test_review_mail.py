@@ -4,8 +4,6 @@ The real gpg opens what is delivered to an in-process SMTP server."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +13,11 @@ import pytest
 from kyocho.accounts.models import Organisation, User
 from kyocho.cases import actions, reviews
 from kyocho.cases.models import Participation
-from kyocho.conftest import coordinating_case
+from kyocho.conftest import VENDOR_A_CONTACTS, coordinating_case, list_developer
 from kyocho.messaging import actions as outbox
-from kyocho.messaging.gpgtesting import coordinator_data_dir, peer, run_gpg
+from kyocho.messaging.gpgtesting import coordinator_data_dir, open_pgp_mime, peer, plain_text
 from kyocho.messaging.models import OutboundEmail
 from kyocho.messaging.testing import SmtpServer
-from kyocho.vendors import actions as vendors
-from kyocho.vendors import key_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +42,7 @@ def _server(settings: Any, server_data: Path) -> None:
 @pytest.fixture
 def participation(vendor_org: Organisation, coordinator: User, psirt: tuple[Path, str]) -> Participation:
     """Vendor A with a keyed PSIRT contact and a contact without a key, acknowledged in a case."""
-    contacts = [
-        {"name": "PSIRT", "email": "psirt@vendor-a.example", "responsible": True, "language": "en"},
-        {"name": "大川", "email": "okawa@vendor-a.example", "responsible": False, "language": "ja"},
-    ]
-    developer = vendors.clean_developer({"name": vendor_org.name, "registration_type": "general", "contacts": contacts})
-    registration = vendors.import_developer(developer, actor=None, organisation=vendor_org)
-    key_actions.add_public_key(registration.pk, armored=psirt[1], actor=coordinator)
+    list_developer(vendor_org, VENDOR_A_CONTACTS, psirt[1], actor=coordinator)
     case = coordinating_case(coordinator, vendor_org, title="Overflow in the shared parser")
     participation = case.participations.get()
     return actions.acknowledge_participation(participation.pk, actor=coordinator)
@@ -84,11 +74,9 @@ def test_a_returned_answer_is_told_encrypted_with_the_comment(
     delivered = {received.recipients[0]: received for received in smtp_server.received}
     encrypted = delivered["psirt@vendor-a.example"].message
     assert COMMENT not in encrypted.as_string()
-    _version, body = encrypted.get_payload()  # type: ignore[misc]
-    opened = run_gpg(psirt[0], "--decrypt", data=str(body.get_payload()).encode())  # type: ignore[union-attr]
-    assert opened.returncode == 0 and "[GNUPG:] GOODSIG" in opened.stderr.decode(errors="replace")
-    inner = email.message_from_bytes(opened.stdout, policy=email.policy.default)
-    text = inner.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    good, inner = open_pgp_mime(psirt[0], encrypted)
+    assert good and inner is not None
+    text = plain_text(inner)
     assert COMMENT in text and "Router X" in text and "Not affected" in text
     assert COMMENT not in delivered["okawa@vendor-a.example"].message.as_string()
 
