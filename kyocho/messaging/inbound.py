@@ -61,6 +61,8 @@ SWEEP_AFTER = dt.timedelta(minutes=2)
 NOTE_LIMIT = 5_000
 # Where a reply address may appear: the envelope first, then what MTAs and clients write down.
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
+# What a first copy may have become for a later copy to count as a repeat (a held one is staff's to file).
+FILED = (InboundStatus.THREADED, InboundStatus.INTAKE, InboundStatus.BOUNCE)
 
 
 class HoldReason(models.TextChoices):
@@ -234,6 +236,9 @@ def _raise(held: Held) -> Route:
 
 def _route(inbound: InboundMail) -> Route:
     """Decide what the mail is; reads (and runs gpg) outside any transaction, changes nothing."""
+    earlier = _earlier_copy(inbound)
+    if earlier is not None:
+        return partial(_file_copy, earlier)
     raw = bytes(inbound.raw)  # PostgreSQL hands binary columns back as memoryview
     message = email.message_from_bytes(raw, policy=email.policy.default)
     null_sender = _null_sender(inbound)
@@ -246,6 +251,26 @@ def _route(inbound: InboundMail) -> Route:
     if party is not None and _belongs(party, inbound, opened):
         return partial(_post_reply, party, opened, True)
     return partial(_to_intake, opened, _display_name(message), not automatic, True)
+
+
+def _earlier_copy(inbound: InboundMail) -> InboundMail | None:
+    """The mail this one repeats, already filed: an MTA that delivers again after losing our answer, or a
+    mailbox holding a message twice, brings the same Message-ID from the same sender with the same
+    subject; filing it again would post the reply twice or open a second report."""
+    if not inbound.message_id:
+        return None
+    copies = InboundMail.objects.filter(
+        message_id=inbound.message_id,
+        from_address=inbound.from_address,
+        subject=inbound.subject,
+        status__in=FILED,
+    )
+    return copies.exclude(pk=inbound.pk).order_by("pk").first()
+
+
+def _file_copy(earlier: InboundMail, inbound: InboundMail) -> Outcome:
+    # Kept, like every mail, and pointing at what its first copy became.
+    return Outcome(InboundStatus.DUPLICATE, related=earlier.related)
 
 
 def _belongs(party: ReplyParty, inbound: InboundMail, opened: OpenedMessage) -> bool:

@@ -35,6 +35,7 @@ class InboundStatus(models.TextChoices):
     THREADED = "threaded", _("Added to a case conversation")
     INTAKE = "intake", _("Sent to the intake queue")
     BOUNCE = "bounce", _("Delivery report for mail we sent")
+    DUPLICATE = "duplicate", _("Another copy of a mail already sorted")
     HELD = "held", _("Held for staff: could not be read or sorted")
     HANDLED = "handled", _("Handled by staff")
 
@@ -45,11 +46,12 @@ INBOUND = table(
     _("Inbound email"),
     InboundStatus,
     {
-        IN.RECEIVED: {IN.THREADED, IN.INTAKE, IN.BOUNCE, IN.HELD},
+        IN.RECEIVED: {IN.THREADED, IN.INTAKE, IN.BOUNCE, IN.DUPLICATE, IN.HELD},
         IN.HELD: {IN.THREADED, IN.INTAKE, IN.HANDLED},
         IN.THREADED: set(),
         IN.INTAKE: set(),
         IN.BOUNCE: set(),
+        IN.DUPLICATE: set(),
         IN.HANDLED: set(),
     },
 )

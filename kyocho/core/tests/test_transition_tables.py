@@ -37,7 +37,7 @@ EXPECTED_ALLOWED = {
         ("reserved", "none"), ("published", "published"),
     },
     INBOUND: {
-        ("received", "threaded"), ("received", "intake"), ("received", "bounce"), ("received", "held"),
+        ("received", "threaded"), ("received", "intake"), ("received", "bounce"), ("received", "duplicate"), ("received", "held"),
         ("held", "threaded"), ("held", "intake"), ("held", "handled"),
     },
     ADVISORY: {

@@ -147,9 +147,10 @@ def test_a_bounce_fails_the_mail_and_its_contact_attempt(sent: OutboundEmail, ma
 
 def test_a_second_bounce_for_the_same_mail_changes_nothing_more(sent: OutboundEmail) -> None:
     sorted_mail(dsn(sent.message_id))
-    again = sorted_mail(dsn(sent.message_id))
+    again = sorted_mail(dsn(sent.message_id).replace(b"<dsn.1@", b"<dsn.2@"))  # another report, same mail
     assert again.status == InboundStatus.BOUNCE
     assert OutboundEmail.objects.get(pk=sent.pk).status == EmailStatus.BOUNCED
+    assert sorted_mail(dsn(sent.message_id)).status == InboundStatus.DUPLICATE  # the first report, delivered again
 
 
 def test_a_delay_notice_leaves_the_mail_sent(sent: OutboundEmail) -> None:

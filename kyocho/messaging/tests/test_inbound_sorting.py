@@ -87,6 +87,34 @@ def test_sorting_twice_changes_nothing(mail_settings: Any) -> None:
     assert inbound.sort_inbound(123456) == "missing"
 
 
+def test_a_report_delivered_twice_opens_one_report_and_keeps_both_copies(mail_settings: Any) -> None:
+    raw = mailmaker.plain(
+        "RT-500 reflects the Host header.", sender="f@finder.example", to="cvd@kyocho.example", subject="XSS"
+    )
+    first = received(raw, to="cvd@kyocho.example")
+    again = received(raw, to="cvd@kyocho.example")  # an MTA delivering again after losing our 250
+    assert (first.status, again.status) == (InboundStatus.INTAKE, InboundStatus.DUPLICATE)
+    assert again.related == first.related and Report.objects.count() == 1
+    assert OutboundEmail.objects.filter(purpose="report:acknowledgement").count() == 1
+    assert AuditEvent.objects.filter(name="messaging:inbound:duplicate").count() == 1
+
+
+def test_a_reply_delivered_twice_is_threaded_once(conversation: Conversation) -> None:
+    raw = mailmaker.plain(TEXT, sender=PSIRT, to=conversation.reply_address, subject=reply_subject(conversation))
+    first = received(raw, to=conversation.reply_address)
+    again = received(raw.replace(b"From:", b"Received: from mx2.example\r\nFrom:", 1), to=conversation.reply_address)
+    assert (first.status, again.status) == (InboundStatus.THREADED, InboundStatus.DUPLICATE)
+    assert [message.body for message in thread_messages(conversation)] == [TEXT]
+
+
+def test_another_mail_with_a_used_message_id_is_not_taken_for_a_copy(mail_settings: Any) -> None:
+    raw = mailmaker.plain("One report.", sender="f@finder.example", to="cvd@kyocho.example", subject="XSS")
+    received(raw, to="cvd@kyocho.example")
+    other = raw.replace(b"f@finder.example", b"g@elsewhere.example")  # same Message-ID, another sender
+    assert received(other, to="cvd@kyocho.example", sender="g@elsewhere.example").status == InboundStatus.INTAKE
+    assert Report.objects.count() == 2
+
+
 def test_the_sweep_sorts_what_is_still_received(mail_settings: Any) -> None:
     from kyocho.core.clock import now
 
@@ -261,6 +289,8 @@ def test_mail_that_cannot_be_decrypted_is_held_never_dropped(
     assert stored.status == InboundStatus.HELD and bytes(stored.raw) == raw
     assert inbound.hold_reason(stored)[0] == str(inbound.HoldReason.UNDECRYPTABLE.label)
     assert not Message.objects.exists() and not Report.objects.exists()
+    # A second copy is no repeat of anything filed: staff decide on each held mail.
+    assert received(raw, to=conversation.reply_address).status == InboundStatus.HELD
 
 
 def test_a_reply_from_the_reporter_goes_to_the_reporter_thread(
