@@ -22,7 +22,7 @@ from kyocho.core.actions import lock, required_text
 from kyocho.core.attachments import CheckedUpload, Upload, check_uploads, removing_files_on_failure, write_file
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
-from kyocho.intake.actions import _lock_for_reporter  # the one rule for who acts as a report's reporter
+from kyocho.intake.actions import lock_for_reporter
 from kyocho.intake.models import Report
 from kyocho.intake.workflow import ReportStatus
 
@@ -194,7 +194,7 @@ def post_reporter_message(
     body = _message_body(body)
     checked = check_uploads(attachments)
     with removing_files_on_failure() as stored, transaction.atomic():
-        report = _lock_for_reporter(report_id, actor, token)
+        report = lock_for_reporter(report_id, actor, token)
         if report.status != ReportStatus.ACCEPTED or report.case_id is None:
             raise Conflict(_("This report is not part of a case yet: write in the conversation about the report."))
         person = actor if getattr(actor, "is_authenticated", False) else None

@@ -395,7 +395,7 @@ def provide_information(report_id: int, *, answer: str, actor: Any, token: str |
     triage target, since the desk could not triage it while it waited for the answer."""
     answer = _required(_text(answer, "answer", _("Answer"), limit=LONG_TEXT_LIMIT), "answer", _("Answer"))
     with transaction.atomic():
-        report = _lock_for_reporter(report_id, actor, token)
+        report = lock_for_reporter(report_id, actor, token)
         at = now()
         question = report.information_requests.filter(answered_at__isnull=True).last()
         if question is not None:
@@ -410,7 +410,7 @@ def provide_information(report_id: int, *, answer: str, actor: Any, token: str |
 
 def withdraw_report(report_id: int, *, actor: Any, token: str | None = None) -> Report:
     with transaction.atomic():
-        report = _lock_for_reporter(report_id, actor, token)
+        report = lock_for_reporter(report_id, actor, token)
         report.decided_at = now()
         _move(report, ReportStatus.WITHDRAWN, actor=_person(actor), event="withdrawn", data=_via(token))
     return report
@@ -583,7 +583,9 @@ def _lock_for_staff(report_id: int, actor: Any) -> Report:
     return report
 
 
-def _lock_for_reporter(report_id: int, actor: Any, token: str | None) -> Report:
+def lock_for_reporter(report_id: int, actor: Any, token: str | None) -> Report:
+    """The report, locked, for someone acting as its reporter: the holder of its tracking ``token``, or
+    the signed-in reporter (the one rule, also for the case conversations a finder writes in)."""
     report = lock(Report, report_id)
     if token is not None:
         if queries.report_for_token(token).pk != report.pk:  # wrong or revoked: NotFound
@@ -630,7 +632,7 @@ def post_report_message(report_id: int, *, body: str, actor: Any, token: str | N
     body = _required(_text(body, "body", _("Message"), limit=MESSAGE_LIMIT), "body", _("Message"))
     with transaction.atomic():
         from_staff = token is None and permissions.is_staff_member(actor)
-        report = lock(Report, report_id) if from_staff else _lock_for_reporter(report_id, actor, token)
+        report = lock(Report, report_id) if from_staff else lock_for_reporter(report_id, actor, token)
         if report.status in CLOSED_TO_MESSAGES:
             raise Conflict(_("This report takes no messages."))
         person = _person(actor)
