@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Model, Q, TextChoices
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from kyocho.accounts import permissions
@@ -46,7 +46,7 @@ from kyocho.cases.workflow import (
     ReviewStatus,
     VfdFlag,
 )
-from kyocho.core.actions import lock, required_text
+from kyocho.core.actions import as_id, lock, one_of, optional_text, required_text
 from kyocho.core.clock import display_zone, now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kyocho.core.ids import public_reference
@@ -129,7 +129,7 @@ def _locked(model: type[M], pk: int, *, actor: Any, require: Callable[[M, Any], 
         yield instance
 
 
-def _locked_case(
+def locked_case(
     case_id: int, *, actor: Any, require: Callable[[Case, Any], None] = require_coordinator_on_case
 ) -> AbstractContextManager[Case]:
     return _locked(Case, case_id, actor=actor, require=require)
@@ -174,37 +174,10 @@ def _participant_event(
 # --- Argument checks -----------------------------------------------------------------------------
 
 
-def _choice(value: Any, choices: type[TextChoices], field: str) -> str:
-    if value not in choices.values:
-        raise InvalidInput(
-            _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": ", ".join(choices.values)},
-            field=field,
-        )
-    return str(value)
-
-
-def _as_id(value: Any, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise InvalidInput(_("This is not a valid id."), field=field)
-
-
 def _aware_datetime(value: Any, field: str) -> dt.datetime:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise InvalidInput(_("Give a date and time with its time zone."), field=field)
     return value
-
-
-def _plain_text(value: Any, field: str, *, max_length: int | None = None) -> str:
-    """Optional text: stripped, may be empty."""
-    if not isinstance(value, str):
-        raise InvalidInput(_("This must be text."), field=field)
-    text = value.strip()
-    if max_length is not None and len(text) > max_length:
-        raise InvalidInput(_("This is too long (at most %(limit)d characters).") % {"limit": max_length}, field=field)
-    return text
 
 
 def _format_instant(moment: dt.datetime) -> str:
@@ -223,7 +196,7 @@ def open_case(*, title: str, actor: Any, summary: str = "", international: bool 
         case = Case.objects.create(
             reference=public_reference("KYC"),
             title=title,
-            summary=_plain_text(summary, "summary"),
+            summary=optional_text(summary, "summary"),
             international=international,
             owner=actor if permissions.is_coordinator(actor) else None,
         )
@@ -244,7 +217,7 @@ def _require_not_closed(case: Case) -> None:
 def put_case_on_hold(case_id: int, *, reason: str, actor: Any) -> Case:
     """Stops reminders and escalation for the case until released."""
     reason = required_text(reason, "reason", _("Reason"))
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         _require_active(case, _("Only an open or coordinating case can be put on hold."))
         if case.on_hold:
             raise Conflict(_("This case is already on hold."))
@@ -255,7 +228,7 @@ def put_case_on_hold(case_id: int, *, reason: str, actor: Any) -> Case:
 
 
 def release_case_hold(case_id: int, *, actor: Any) -> Case:
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         if not case.on_hold:
             raise Conflict(_("This case is not on hold."))
         record("case:case:hold_released", actor=actor, subject=case, data={"reason": case.hold_reason})
@@ -265,14 +238,14 @@ def release_case_hold(case_id: int, *, actor: Any) -> Case:
 
 
 def close_case(case_id: int, *, resolution: str, actor: Any, note: str = "", merged_into_id: int | None = None) -> Case:
-    resolution = _choice(resolution, CaseResolution, "resolution")
-    note = _plain_text(note, "note")
+    resolution = one_of(resolution, CaseResolution, "resolution")
+    note = optional_text(note, "note")
     if (resolution == CaseResolution.MERGED_INTO) != (merged_into_id is not None):
         raise InvalidInput(
             _("A case closed as merged names the case it was merged into, and only such a case does."),
             field="merged_into_id",
         )
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         CASE.check(case.status, CaseStatus.CLOSED)
         _require_resolution_allowed(case, resolution)
         target = None if merged_into_id is None else _merge_target(case, merged_into_id)
@@ -304,7 +277,7 @@ def _require_resolution_allowed(case: Case, resolution: str) -> None:
 
 
 def _merge_target(case: Case, merged_into_id: Any) -> Case:
-    target_id = _as_id(merged_into_id, "merged_into_id")
+    target_id = as_id(merged_into_id, "merged_into_id")
     if target_id == case.pk:
         raise InvalidInput(_("A case cannot be merged into itself."), field="merged_into_id")
     target = lock(Case, target_id)
@@ -315,8 +288,8 @@ def _merge_target(case: Case, merged_into_id: Any) -> Case:
 
 def assign_case_owner(case_id: int, *, owner_id: int, actor: Any) -> Case:
     """The owner receives escalations; only a coordinator can own a case."""
-    owner_id = _as_id(owner_id, "owner_id")
-    with _locked_case(case_id, actor=actor) as case:
+    owner_id = as_id(owner_id, "owner_id")
+    with locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         owner = (
             User.objects.filter(pk=owner_id, is_active=True, memberships__role__in=COORDINATOR_ROLES).distinct().first()
@@ -347,14 +320,14 @@ def update_case_details(
     if title is not None:
         changes["title"] = required_text(title, "title", _("Title"), max_length=300)
     if summary is not None:
-        changes["summary"] = _plain_text(summary, "summary")
+        changes["summary"] = optional_text(summary, "summary")
     if international is not None:
         if not isinstance(international, bool):
             raise InvalidInput(_("Say yes or no."), field="international")
         changes["international"] = international
     if not changes:
         raise InvalidInput(_("Nothing to change."))
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         changed = _apply_changes(case, changes)
         if changed:
@@ -374,7 +347,7 @@ def _apply_changes(instance: Any, changes: dict[str, Any]) -> list[str]:
 def set_target_disclosure_date(case_id: int, *, at: dt.datetime, actor: Any) -> Case:
     """The coordinator's planned disclosure date (the agreed one is the embargo's)."""
     at = _aware_datetime(at, "at")
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         _require_active(case, _("The target date can only be set on an open or coordinating case."))
         if at <= now():
             raise InvalidInput(_("The target disclosure date must be in the future."), field="at")
@@ -392,7 +365,7 @@ def set_target_disclosure_date(case_id: int, *, at: dt.datetime, actor: Any) -> 
 
 def mark_case_published(case_id: int, *, actor: Any) -> Case:
     """The case's advisory went public (called by the advisory publication, also by the scheduler)."""
-    with _locked_case(case_id, actor=actor, require=_or_system(require_coordinator_on_case)) as case:
+    with locked_case(case_id, actor=actor, require=_or_system(require_coordinator_on_case)) as case:
         CASE.check(case.status, CaseStatus.PUBLISHED)
         case.status = CaseStatus.PUBLISHED
         case.save()
@@ -405,7 +378,7 @@ def mark_case_published(case_id: int, *, actor: Any) -> Case:
 
 def add_participant(case_id: int, *, organisation_id: int, actor: Any) -> Participation:
     """Add a product developer to the case as ``identified`` (nothing is sent yet)."""
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         _require_active(case, _("Developers can only be added to an open or coordinating case."))
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PRODUCT_DEVELOPER)
         if organisation is None:
@@ -431,7 +404,7 @@ def identify_developers(case: Case, organisations: list[Organisation], *, actor:
 
 
 def _organisation_of_kind(organisation_id: Any, kind: str) -> Organisation | None:
-    return Organisation.objects.filter(pk=_as_id(organisation_id, "organisation_id"), kind=kind).first()
+    return Organisation.objects.filter(pk=as_id(organisation_id, "organisation_id"), kind=kind).first()
 
 
 def transition_participation(
@@ -496,7 +469,7 @@ def override_suspensions(
         suspension = in_force.get(participation.organisation_id)
         if suspension is None:
             continue
-        override = _plain_text(reasons.get(participation.organisation_id, ""), "override_reasons")
+        override = optional_text(reasons.get(participation.organisation_id, ""), "override_reasons")
         if not override:
             refusals.append(
                 _("%(developer)s is suspended from pre-notification (%(reason)s).")
@@ -562,10 +535,10 @@ def log_contact_attempt(
 ) -> ContactAttempt:
     """Record one attempt to reach a notified developer (by staff, or by the system for mail it sent);
     ``address`` is the number, address or partner it went to."""
-    channel = _choice(channel, ContactChannel, "channel")
-    outcome = _choice(outcome, ContactOutcome, "outcome")
-    note = _plain_text(note, "note")
-    address = _plain_text(address, "address", max_length=254)
+    channel = one_of(channel, ContactChannel, "channel")
+    outcome = one_of(outcome, ContactOutcome, "outcome")
+    note = optional_text(note, "note")
+    address = optional_text(address, "address", max_length=254)
     with _locked_participation(
         participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
     ) as participation:
@@ -614,6 +587,21 @@ def log_email_attempts(
             recorded_by=actor,
         )
         for participation, email in mails
+    )
+
+
+def log_portal_notices(participations: Iterable[Participation], *, actor: Any, at: dt.datetime) -> list[ContactAttempt]:
+    """The portal notice as the one contact attempt of developers no mail could reach (staff then try
+    another channel), in one insert."""
+    return ContactAttempt.objects.bulk_create(
+        ContactAttempt(
+            participation=participation,
+            channel=ContactChannel.PORTAL,
+            outcome=ContactOutcome.SENT,
+            at=at,
+            recorded_by=actor,
+        )
+        for participation in participations
     )
 
 
@@ -707,7 +695,7 @@ def _acknowledge(participation: Participation, *, actor: Any) -> None:
 
 
 def close_participation(participation_id: int, *, actor: Any, note: str = "") -> Participation:
-    note = _plain_text(note, "note")
+    note = optional_text(note, "note")
     with _locked_participation(participation_id, actor=actor) as participation:
         participation.closing_note = note
         transition_participation(participation, P.CLOSED, actor=actor, data={"note": note})
@@ -795,7 +783,7 @@ def refer_to_committee(participation_id: int, *, actor: Any, reason: str = "") -
     """Put the participation before the disclosure review committee: after stage 2 of the unreachable
     listing, or — with a reason — a reachable developer with whom coordination is impossible (調整不能),
     or a held decision for another look."""
-    reason = _plain_text(reason, "reason")
+    reason = optional_text(reason, "reason")
     with _locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.COMMITTEE_REVIEW)
         if participation.status != P.LISTED_PRODUCT and not reason:
@@ -880,14 +868,14 @@ def record_answer(
     version is an edit, not a transition). Any change is reviewed again; sending the same answer again
     changes nothing, except that it puts a returned answer back before the coordinator."""
     product = required_text(product, "product", _("Product"), max_length=200)
-    status = _choice(status, AnswerStatus, "status")
+    status = one_of(status, AnswerStatus, "status")
     justification, fixed_version = _answer_details(status, justification, fixed_version)
     with _locked_participation(
         participation_id, actor=actor, require=_require_developer_or_coordinator
     ) as participation:
         _require_may_answer(participation, actor)
         vulnerability = Vulnerability.objects.filter(
-            pk=_as_id(vulnerability_id, "vulnerability_id"), case_id=participation.case_id
+            pk=as_id(vulnerability_id, "vulnerability_id"), case_id=participation.case_id
         ).first()
         if vulnerability is None:
             raise NotFound(_("No such vulnerability in this case."))
@@ -946,12 +934,12 @@ def _require_may_answer(participation: Participation, actor: Any) -> None:
 
 def _answer_details(status: str, justification: Any, fixed_version: Any) -> tuple[str, str]:
     """not_affected needs a justification, fixed a version; neither belongs to any other status."""
-    justification = _plain_text(justification, "justification")
-    fixed_version = _plain_text(fixed_version, "fixed_version", max_length=100)
+    justification = optional_text(justification, "justification")
+    fixed_version = optional_text(fixed_version, "fixed_version", max_length=100)
     if status == AnswerStatus.NOT_AFFECTED:
         if not justification:
             raise InvalidInput(_("Say why the product is not affected."), field="justification")
-        _choice(justification, NotAffectedJustification, "justification")
+        one_of(justification, NotAffectedJustification, "justification")
     elif justification:
         raise InvalidInput(_("A justification belongs only to a “not affected” answer."), field="justification")
     if status == AnswerStatus.FIXED:
@@ -974,11 +962,11 @@ def _clean_title(value: Any) -> str:
 
 
 def _clean_description(value: Any) -> str:
-    return _plain_text(value, "description")
+    return optional_text(value, "description")
 
 
 def _clean_description_ja(value: Any) -> str:
-    return _plain_text(value, "description_ja")
+    return optional_text(value, "description_ja")
 
 
 def _clean_cwe(value: Any) -> str:
@@ -990,7 +978,7 @@ def _clean_cve_id(value: Any) -> str:
 
 
 def _matching(value: Any, pattern: re.Pattern[str], field: str, message: str) -> str:
-    text = _plain_text(value, field).upper()
+    text = optional_text(value, field).upper()
     if text and not pattern.fullmatch(text):
         raise InvalidInput(message, field=field)
     return text
@@ -1006,7 +994,7 @@ def _clean_cvss40(value: Any) -> str:
 
 def _clean_vector(value: Any, score: Callable[[str], Score], field: str) -> str:
     """Empty, or a vector the cvss library accepts, kept in its canonical form."""
-    text = _plain_text(value, field)
+    text = optional_text(value, field)
     if not text:
         return ""
     try:
@@ -1038,10 +1026,10 @@ def _clean_affected_entry(entry: Any) -> dict[str, Any]:
         )
     cleaned: dict[str, Any] = {
         "product": required_text(entry.get("product"), "affected", _("Product"), max_length=200),
-        "versions": _plain_text(entry.get("versions", ""), "affected", max_length=500),
+        "versions": optional_text(entry.get("versions", ""), "affected", max_length=500),
     }
     if entry.get("organisation_id") is not None:
-        cleaned["organisation_id"] = _as_id(entry["organisation_id"], "affected")
+        cleaned["organisation_id"] = as_id(entry["organisation_id"], "affected")
     return cleaned
 
 
@@ -1114,7 +1102,7 @@ def add_vulnerability(
             "references": [] if references is None else references,
         }
     )
-    with _locked_case(case_id, actor=actor) as case:
+    with locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         _require_unique_cve(case, fields["cve_id"])
         state = CveState.EXTERNAL if fields["cve_id"] else CveState.NONE
@@ -1214,8 +1202,8 @@ def record_vulnerability_ssvc(vulnerability_id: int, *, decision: str, inputs: A
 
 def share_case_with_partner(case_id: int, *, organisation_id: int, actor: Any, tracking_id: str = "") -> CasePartner:
     """The partner team sees the case and its whole developer list."""
-    tracking_id = _plain_text(tracking_id, "tracking_id", max_length=100)
-    with _locked_case(case_id, actor=actor) as case:
+    tracking_id = optional_text(tracking_id, "tracking_id", max_length=100)
+    with locked_case(case_id, actor=actor) as case:
         _require_not_closed(case)
         organisation = _organisation_of_kind(organisation_id, OrganisationKind.PARTNER_TEAM)
         if organisation is None:
@@ -1237,8 +1225,8 @@ def share_case_with_partner(case_id: int, *, organisation_id: int, actor: Any, t
 
 
 def unshare_case_with_partner(case_id: int, *, organisation_id: int, actor: Any) -> None:
-    with _locked_case(case_id, actor=actor) as case:
-        partner = case.partners.filter(organisation_id=_as_id(organisation_id, "organisation_id")).first()
+    with locked_case(case_id, actor=actor) as case:
+        partner = case.partners.filter(organisation_id=as_id(organisation_id, "organisation_id")).first()
         if partner is None:
             raise NotFound(_("The case is not shared with this team."))
         record("case:partner:unshared", actor=actor, subject=case, data={"organisation": partner.organisation_id})

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from kyocho.accounts.models import User
 from kyocho.audit.actions import record
 from kyocho.cases import conversation_mail, conversation_queries, mail
-from kyocho.cases.actions import _as_id, _choice, _locked_case, _plain_text, require_coordinator_on_case
+from kyocho.cases.actions import locked_case, require_coordinator_on_case
 from kyocho.cases.models import Case, Message, MessageAttachment, ReadMark, Thread, ThreadKind
 from kyocho.cases.workflow import MessageSource
-from kyocho.core.actions import lock, required_text
+from kyocho.core.actions import as_id, lock, one_of, optional_text, required_text
 from kyocho.core.attachments import CheckedUpload, Upload, check_uploads, removing_files_on_failure, write_file
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput, NotFound
@@ -45,7 +45,7 @@ def _party_organisation(case: Case, kind: str, organisation_id: Any) -> int | No
         return None
     if organisation_id is None:
         raise InvalidInput(_("Choose the organisation of this thread."), field="organisation_id")
-    pk = _as_id(organisation_id, "organisation_id")
+    pk = as_id(organisation_id, "organisation_id")
     parties = case.participations if kind == ThreadKind.DEVELOPER else case.partners
     if not parties.filter(organisation_id=pk).exists():
         raise InvalidInput(_("This organisation does not take part in the case."), field="organisation_id")
@@ -53,7 +53,7 @@ def _party_organisation(case: Case, kind: str, organisation_id: Any) -> int | No
 
 
 def _product_organisations(case: Case, kind: str, organisation_ids: Iterable[Any]) -> list[int]:
-    ids = sorted({_as_id(value, "organisation_ids") for value in organisation_ids})
+    ids = sorted({as_id(value, "organisation_ids") for value in organisation_ids})
     if kind != ThreadKind.PRODUCT:
         if ids:
             raise InvalidInput(_("Only product threads have a list of developers."), field="organisation_ids")
@@ -78,15 +78,15 @@ def open_thread(
     """A coordinator opens a thread. Developer, partner, all-participants threads exist once per party,
     a reporter thread once per report accepted into the case (``report_id``): asking again returns the
     existing one. Product threads need a title and their developers."""
-    with _locked_case(case_id, actor=actor, require=require_coordinator_on_case) as case:
-        kind = _choice(kind, ThreadKind, "kind")
+    with locked_case(case_id, actor=actor, require=require_coordinator_on_case) as case:
+        kind = one_of(kind, ThreadKind, "kind")
         if (kind == ThreadKind.REPORTER) != (report_id is not None):
             raise InvalidInput(_("A reporter thread, and only one, names the report it is about."), field="report_id")
         if kind == ThreadKind.REPORTER:
             return mail.report_thread(_accepted_report(case, report_id), actor=actor)
         organisation = _party_organisation(case, kind, organisation_id)
         members = _product_organisations(case, kind, organisation_ids)
-        title = _plain_text(title, "title", max_length=MAX_TITLE)
+        title = optional_text(title, "title", max_length=MAX_TITLE)
         if kind == ThreadKind.PRODUCT:
             title = required_text(title, "title", _("Title"), max_length=MAX_TITLE)
         if kind in SINGLE_KINDS:
@@ -102,7 +102,7 @@ def open_thread(
 
 
 def _accepted_report(case: Case, report_id: Any) -> Report:
-    report = case.reports.filter(pk=_as_id(report_id, "report_id"), status=ReportStatus.ACCEPTED).first()
+    report = case.reports.filter(pk=as_id(report_id, "report_id"), status=ReportStatus.ACCEPTED).first()
     if report is None:
         raise InvalidInput(_("This report was not accepted into the case."), field="report_id")
     return report
@@ -144,7 +144,7 @@ def post_message(
             author=actor,
             organisation_id=conversation_queries.posting_organisation(actor, thread),
             body=body,
-            source=_choice(source, MessageSource, "source"),
+            source=one_of(source, MessageSource, "source"),
             attachments=checked,
             stored=stored,
             actor=actor,

@@ -26,10 +26,10 @@ from kyocho.accounts.models import Organisation
 from kyocho.accounts.roles import OrganisationKind
 from kyocho.cases import actions, mail
 from kyocho.cases.actions import NeedsOverride
-from kyocho.cases.models import Case, ContactAttempt, Participation, Vulnerability
+from kyocho.cases.models import Case, Participation, Vulnerability
 from kyocho.cases.scoring import InvalidVector, Score, cvss31_score, cvss40_score
-from kyocho.cases.workflow import ContactChannel, ContactOutcome, ParticipationStatus
-from kyocho.core.actions import lock
+from kyocho.cases.workflow import ParticipationStatus
+from kyocho.core.actions import as_id, lock, optional_text
 from kyocho.core.clock import now
 from kyocho.core.errors import Conflict, InvalidInput
 from kyocho.messaging.models import OutboundEmail
@@ -139,7 +139,7 @@ def notify_one(participation: Participation, *, override_reason: str, actor: Any
 def _developer_ids(value: Any) -> list[int]:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise InvalidInput(_("Give a list of developer ids."), field="organisation_ids")
-    ids = list(dict.fromkeys(actions._as_id(item, "organisation_ids") for item in value))
+    ids = list(dict.fromkeys(as_id(item, "organisation_ids") for item in value))
     if not ids:
         raise InvalidInput(_("Choose at least one developer to notify."), field="organisation_ids")
     if len(ids) > MAX_DEVELOPERS:
@@ -155,12 +155,12 @@ def _override_reasons(value: Any, ids: list[int]) -> dict[int, str]:
         raise InvalidInput(_("Give the override reasons by developer id."), field="override_reasons")
     reasons = {}
     for key, reason in value.items():
-        organisation_id = actions._as_id(key, "override_reasons")
+        organisation_id = as_id(key, "override_reasons")
         if organisation_id not in ids:
             raise InvalidInput(
                 _("An override reason names a developer that is not being notified."), field="override_reasons"
             )
-        reasons[organisation_id] = actions._plain_text(reason, "override_reasons", max_length=2000)
+        reasons[organisation_id] = optional_text(reason, "override_reasons", max_length=2000)
     return reasons
 
 
@@ -225,19 +225,9 @@ def _notify(
     first = case.start_date is None
     reporters = _start_the_clock(case, at=at, actor=actor) if first else 0
     told = _tell(case, participations, actor=actor, at=at)
-    # The notification is one attempt: its mails (logged by _tell), or the portal notice alone for a
-    # developer no contact of which could be mailed (staff then try another channel).
-    ContactAttempt.objects.bulk_create(
-        ContactAttempt(
-            participation=participation,
-            channel=ContactChannel.PORTAL,
-            outcome=ContactOutcome.SENT,
-            at=at,
-            recorded_by=actor,
-        )
-        for participation in participations
-        if not told[participation.pk]
-    )
+    # The notification is one attempt: its mails (logged by _tell), or the portal notice alone.
+    unmailed = [participation for participation in participations if not told[participation.pk]]
+    actions.log_portal_notices(unmailed, actor=actor, at=at)
     return NotificationResult(
         case_id=case.pk,
         reference=case.reference,

@@ -21,7 +21,6 @@ from kyocho.audit.actions import record
 from kyocho.cases import mail
 from kyocho.cases.actions import (
     _locked_participation,
-    _plain_text,
     _require_coordinator_on_participation,
     _require_developer_or_coordinator,
     _require_may_answer,
@@ -30,7 +29,7 @@ from kyocho.cases.actions import (
 )
 from kyocho.cases.models import Answer, Participation, Reviewed, Statement
 from kyocho.cases.workflow import REVIEW, AnswerStatus, ReviewStatus
-from kyocho.core.actions import lock, required_text
+from kyocho.core.actions import lock, optional_text, required_text
 from kyocho.core.clock import now
 from kyocho.core.errors import DomainError, InvalidInput
 from kyocho.disclosure.actions import parent_id
@@ -56,8 +55,8 @@ def save_statement(participation_id: int, *, text_ja: str, text_en: str, referen
     a coordinator on their behalf. Saving the same statement again changes nothing, except that it
     puts a returned statement back before the coordinator."""
     fields = {
-        "text_ja": _plain_text(text_ja, "text_ja", max_length=STATEMENT_MAX),
-        "text_en": _plain_text(text_en, "text_en", max_length=STATEMENT_MAX),
+        "text_ja": optional_text(text_ja, "text_ja", max_length=STATEMENT_MAX),
+        "text_en": optional_text(text_en, "text_en", max_length=STATEMENT_MAX),
         "references": clean_references(references),
     }
     if not (fields["text_ja"] or fields["text_en"]):
@@ -210,7 +209,7 @@ def _decision(approve: Any, comment: Any) -> tuple[str, str]:
     if not isinstance(approve, bool):
         raise InvalidInput(_("Choose to approve or to return."), field="approve")
     if approve:
-        return ReviewStatus.APPROVED, _plain_text(comment or "", "comment", max_length=COMMENT_MAX)
+        return ReviewStatus.APPROVED, optional_text(comment or "", "comment", max_length=COMMENT_MAX)
     text = comment if isinstance(comment, str) else ""
     return ReviewStatus.RETURNED, required_text(
         text, "comment", _("A comment for the developer"), max_length=COMMENT_MAX
