@@ -244,7 +244,7 @@ def test_reporters_are_not_given_the_developer_details(
 def test_the_reporter_is_named_only_when_they_agreed(
     coordinator: User, intake_staff: User, vendor_org: Organisation, vendor_member: User
 ) -> None:
-    for share, credit in ((True, "name"), (True, "anonymous")):
+    for share, credit in ((True, "name"), (True, "anonymous"), (False, "name")):
         report = submit_test_report(
             reporter_name=f"Finder {credit}",
             reporter_email=f"{credit}@finder.example",
@@ -257,7 +257,9 @@ def test_the_reporter_is_named_only_when_they_agreed(
         cases.notify_participant(participation.pk, actor=coordinator)
         body = json_of(token_client(vendor_member).get(f"/api/v1/cases/{accepted.case.pk}/details"))
         expected = (
-            [{"name": "Finder name", "organisation": "", "email": "name@finder.example"}] if credit == "name" else []
+            [{"name": "Finder name", "organisation": "", "email": "name@finder.example"}]
+            if share and credit == "name"
+            else []
         )
         assert body["reporters"] == expected
 
