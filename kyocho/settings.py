@@ -224,6 +224,8 @@ KYOCHO: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": env_int("KYOCHO_MAIL_MAX_ATTEMPTS", 8, minimum=1),
     # SMTP connections a batch of mail is sent over at once (one message per recipient either way).
     "SMTP_CONNECTIONS": env_int("KYOCHO_SMTP_CONNECTIONS", 2, minimum=1),
+    # Helper processes a large batch (200 messages or more) is signed, encrypted and sent by; 1: none.
+    "MAIL_PROCESSES": env_int("KYOCHO_MAIL_PROCESSES", 2, minimum=1),
     # Replies come to LOCAL+TOKEN@DOMAIN of this address (default: the From address).
     "REPLY_ADDRESS": env_str("KYOCHO_REPLY_ADDRESS", ""),
     "WORKER_HEARTBEAT_SECONDS": env_int("KYOCHO_WORKER_HEARTBEAT_SECONDS", 30, minimum=1),

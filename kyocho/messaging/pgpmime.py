@@ -123,12 +123,13 @@ def sign_and_encrypt_bytes(message: EmailMessage, *, recipient_armored_key: str)
     )
 
 
-def seal_entity(envelope: list[bytes], entity: bytes, *, recipient_armored_key: str) -> bytes:
+def seal_entity(envelope: list[bytes], entity: bytes, *, recipient_armored_key: str, signer: Any = None) -> bytes:
     """PGP/MIME on the wire (CRLF): ``entity`` (a MIME entity: its Content-* fields, a blank line, the
-    body) signed and encrypted to the one recipient key, under the ``envelope`` header fields (each
-    already serialised, without its line end). What the outbox sends."""
+    body) signed (by the coordinator key unless ``signer`` is given) and encrypted to the one recipient
+    key, under the ``envelope`` header fields (each already serialised, without its line end). What
+    the outbox sends."""
     recipient = _single_recipient_cert(recipient_armored_key)
-    armored = pysequoia.encrypt(entity, recipients=[recipient], signer=_coordinator_signer())
+    armored = pysequoia.encrypt(entity, recipients=[recipient], signer=signer or _coordinator_signer())
     text = armored if isinstance(armored, bytes) else armored.encode()
     return _pgp_mime_envelope(envelope, text.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
 

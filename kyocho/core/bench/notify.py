@@ -9,9 +9,10 @@ contact's key generated with pysequoia and registered through ``vendors.key_acti
 Measured (``seconds``): ``cases.notify.notify_developers`` for all N in one action (participations,
 portal accounts, threads, outbox rows, contact attempts, audit events, all in one transaction), then
 the django-tasks database worker (``db_worker``, as ``kyocho worker`` runs it) delivering the batch task
-the commit enqueued: MIME, signing and encrypting each message to its recipient's key with pysequoia,
-SMTP over one connection to an aiosmtpd server in another process, and the outcome of every mail
-written back with its audit events.
+the commit enqueued: MIME, signing and encrypting each message to its recipient's key with pysequoia
+and SMTP to an aiosmtpd server in another process, by the outbox's helper processes
+(``KYOCHO_MAIL_PROCESSES``, spawned for the batch and counted), and the outcome of every mail written
+back with its audit events.
 
 ``baseline_seconds``: a minimal program that builds each message, signs and encrypts it with pysequoia
 to the recipient's key and sends all of them over one SMTP connection. ``gpg_cli_seconds``: the same

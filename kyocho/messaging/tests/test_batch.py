@@ -107,7 +107,8 @@ def wire(**overrides: Any) -> email.message.EmailMessage:
     with transaction.atomic():
         row = actions.enqueue_emails([outgoing(1, **overrides)], actor=None)[0]
     raw = actions.wire_bytes(row)
-    assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends only
+    bare = raw.replace(b"\r\n", b"")
+    assert b"\n" not in bare and b"\r" not in bare  # CRLF line ends only
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, email.message.EmailMessage)
@@ -158,6 +159,20 @@ def test_html_goes_as_an_alternative() -> None:
     assert message.get_content_type() == "multipart/alternative"
     assert message.get_body(preferencelist=("html",)).get_content().strip() == "<p>Hello.</p>"  # type: ignore[union-attr]
     assert text(message.get_body(preferencelist=("plain",))) == "Hello.\n"
+
+
+def test_japanese_html_alternative_is_base64_in_both_parts() -> None:
+    message = wire(body="脆弱性のお知らせ\n", html="<p>脆弱性のお知らせ</p>", language="ja")
+    assert message["Content-Language"] == "ja"
+    parts = list(message.iter_parts())
+    assert [part["Content-Transfer-Encoding"] for part in parts] == ["base64", "base64"]
+    assert message.get_body(preferencelist=("html",)).get_content().strip() == "<p>脆弱性のお知らせ</p>"  # type: ignore[union-attr]
+    assert message.get_body(preferencelist=("plain",)).get_content() == "脆弱性のお知らせ\n"  # type: ignore[union-attr]
+
+
+def test_any_line_end_in_the_text_goes_out_as_crlf() -> None:
+    message = wire(body="one\rtwo\r\nthree\nfour\n")  # ``wire`` checks that no bare CR or LF is sent
+    assert text(message) == "one\ntwo\nthree\nfour\n"
 
 
 def test_split_fields_keeps_folded_fields_whole() -> None:
