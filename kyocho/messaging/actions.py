@@ -329,10 +329,17 @@ def _try_send(email: OutboundEmail, connection: Any) -> Failure | None:
         connection.open()
         connection.send_messages([_PreparedEmail(email)])
     except Exception as error:
-        logger.warning("email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, error)
         connection.close()  # the next message opens a fresh connection rather than reuse a broken one
-        return failure_of(error)
+        return _logged(email, failure_of(error))
     return None
+
+
+def _logged(email: OutboundEmail, failure: Failure | None) -> Failure | None:
+    if failure is not None:
+        logger.warning(
+            "email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, failure.description
+        )
+    return failure
 
 
 class _Helpers:
@@ -358,16 +365,12 @@ class _Helpers:
         parcels = [_parcel(email) for email in emails]
         size = -(-len(parcels) // self._count)  # ceiling: at most one share per helper
         futures = [self._pool.submit(send_parcels, parcels[i : i + size]) for i in range(0, len(parcels), size)]
-        return lambda: self._logged(emails, [outcome for future in futures for outcome in future.result()])
-
-    @staticmethod
-    def _logged(emails: list[OutboundEmail], outcomes: list[Failure | None]) -> list[Failure | None]:
-        for email, failure in zip(emails, outcomes, strict=True):
-            if failure is not None:
-                logger.warning(
-                    "email %s to %s not sent (attempt %s): %s", email.pk, email.to, email.attempts, failure.description
-                )
-        return outcomes
+        return lambda: [
+            _logged(email, outcome)
+            for email, outcome in zip(
+                emails, [outcome for future in futures for outcome in future.result()], strict=True
+            )
+        ]
 
 
 def _relay() -> Relay:
