@@ -77,7 +77,7 @@ def require_coordinator_on_case(case: Case, actor: Any) -> None:
         _refuse(queries.can_see_case(actor, case.pk), _("Only coordinators can do this."))
 
 
-def _require_coordinator_on_participation(participation: Participation, actor: Any) -> None:
+def require_coordinator_on_participation(participation: Participation, actor: Any) -> None:
     if not permissions.is_coordinator(actor):
         _refuse(queries.can_see_participation(actor, participation.pk), _("Only coordinators can do this."))
 
@@ -90,7 +90,7 @@ def _is_developer_member(participation: Participation, actor: Any) -> bool:
     )
 
 
-def _require_developer_or_coordinator(participation: Participation, actor: Any) -> None:
+def require_developer_or_coordinator(participation: Participation, actor: Any) -> None:
     if not (permissions.is_coordinator(actor) or _is_developer_member(participation, actor)):
         _refuse(
             queries.can_see_participation(actor, participation.pk),
@@ -135,11 +135,11 @@ def locked_case(
     return _locked(Case, case_id, actor=actor, require=require)
 
 
-def _locked_participation(
+def locked_participation(
     participation_id: int,
     *,
     actor: Any,
-    require: Callable[[Participation, Any], None] = _require_coordinator_on_participation,
+    require: Callable[[Participation, Any], None] = require_coordinator_on_participation,
 ) -> AbstractContextManager[Participation]:
     return _locked(Participation, participation_id, actor=actor, require=require)
 
@@ -441,7 +441,7 @@ def notify_participant(participation_id: int, *, actor: Any, override_reason: st
     from kyocho.cases.notify import notify_one  # notify builds on this module
 
     participation = queries.get_participation(actor, participation_id)
-    _require_coordinator_on_participation(participation, actor)
+    require_coordinator_on_participation(participation, actor)
     PARTICIPATION.check(participation.status, P.NOTIFIED)
     notify_one(participation, override_reason=override_reason, actor=actor)
     participation.refresh_from_db()
@@ -539,8 +539,8 @@ def log_contact_attempt(
     outcome = one_of(outcome, ContactOutcome, "outcome")
     note = optional_text(note, "note")
     address = optional_text(address, "address", max_length=254)
-    with _locked_participation(
-        participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
+    with locked_participation(
+        participation_id, actor=actor, require=_or_system(require_coordinator_on_participation)
     ) as participation:
         if participation.status in {P.IDENTIFIED, P.CLOSED}:
             raise Conflict(_("Contact attempts are logged for a developer that was notified and is not closed."))
@@ -662,9 +662,7 @@ def _attempt_time(at: dt.datetime | None, participation: Participation) -> dt.da
 def acknowledge_participation(participation_id: int, *, actor: Any) -> Participation:
     """The developer confirmed contact (Vultron V). Staff or a member of the developer may do this;
     from the unreachable track it withdraws any listing."""
-    with _locked_participation(
-        participation_id, actor=actor, require=_require_developer_or_coordinator
-    ) as participation:
+    with locked_participation(participation_id, actor=actor, require=require_developer_or_coordinator) as participation:
         _acknowledge(participation, actor=actor)
     return participation
 
@@ -672,9 +670,7 @@ def acknowledge_participation(participation_id: int, *, actor: Any) -> Participa
 def developer_responded(participation_id: int, *, actor: Any) -> Participation:
     """A developer on the unreachable track (or before the committee) answered after all: back to
     acknowledged, and any public listing is withdrawn."""
-    with _locked_participation(
-        participation_id, actor=actor, require=_require_developer_or_coordinator
-    ) as participation:
+    with locked_participation(participation_id, actor=actor, require=require_developer_or_coordinator) as participation:
         if participation.status not in UNREACHABLE_TRACK:
             raise Conflict(
                 _(
@@ -696,7 +692,7 @@ def _acknowledge(participation: Participation, *, actor: Any) -> None:
 
 def close_participation(participation_id: int, *, actor: Any, note: str = "") -> Participation:
     note = optional_text(note, "note")
-    with _locked_participation(participation_id, actor=actor) as participation:
+    with locked_participation(participation_id, actor=actor) as participation:
         participation.closing_note = note
         transition_participation(participation, P.CLOSED, actor=actor, data={"note": note})
     return participation
@@ -719,8 +715,8 @@ def record_escalation(participation_id: int, *, actor: Any = None) -> Participat
 def _claim_follow_up(
     participation_id: int, *, actor: Any, due: Callable[[dt.datetime], Q], field: str, event: str
 ) -> Participation:
-    with _locked_participation(
-        participation_id, actor=actor, require=_or_system(_require_coordinator_on_participation)
+    with locked_participation(
+        participation_id, actor=actor, require=_or_system(require_coordinator_on_participation)
     ) as participation:
         at = now()
         if not Participation.objects.filter(due(at), pk=participation.pk).exists():
@@ -736,7 +732,7 @@ def _claim_follow_up(
 
 def mark_unreachable(participation_id: int, *, actor: Any) -> Participation:
     """Allowed only after enough attempts over enough days across enough channels (settings.KYOCHO)."""
-    with _locked_participation(participation_id, actor=actor) as participation:
+    with locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.UNREACHABLE)
         progress = queries.unreachable_progress(participation)
         missing = progress.shortfalls()
@@ -756,7 +752,7 @@ def mark_unreachable(participation_id: int, *, actor: Any) -> Participation:
 
 def list_developer_name(participation_id: int, *, actor: Any) -> Participation:
     """Stage 1: the developer's name goes on the public unreachable-developers list."""
-    with _locked_participation(participation_id, actor=actor) as participation:
+    with locked_participation(participation_id, actor=actor) as participation:
         participation.listed_at = now()
         transition_participation(participation, P.LISTED_NAME, actor=actor)
     return participation
@@ -764,7 +760,7 @@ def list_developer_name(participation_id: int, *, actor: Any) -> Participation:
 
 def list_developer_product(participation_id: int, *, actor: Any) -> Participation:
     """Stage 2, about three months after stage 1: product name and versions are added to the listing."""
-    with _locked_participation(participation_id, actor=actor) as participation:
+    with locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.LISTED_PRODUCT)
         assert participation.listed_at is not None  # set on the way into listed_name
         earliest = participation.listed_at + dt.timedelta(days=settings.KYOCHO["UNREACHABLE_STAGE2_DAYS"])
@@ -784,7 +780,7 @@ def refer_to_committee(participation_id: int, *, actor: Any, reason: str = "") -
     listing, or — with a reason — a reachable developer with whom coordination is impossible (調整不能),
     or a held decision for another look."""
     reason = optional_text(reason, "reason")
-    with _locked_participation(participation_id, actor=actor) as participation:
+    with locked_participation(participation_id, actor=actor) as participation:
         PARTICIPATION.check(participation.status, P.COMMITTEE_REVIEW)
         if participation.status != P.LISTED_PRODUCT and not reason:
             raise InvalidInput(
@@ -807,7 +803,7 @@ def record_committee_decision(participation_id: int, *, decision: str, reason: s
             field="decision",
         )
     reason = required_text(reason, "reason", _("Reason"))
-    with _locked_participation(participation_id, actor=actor, require=_require_committee) as participation:
+    with locked_participation(participation_id, actor=actor, require=_require_committee) as participation:
         participation.committee_decision_reason, participation.committee_decided_at = reason, now()
         transition_participation(participation, decision, actor=actor, data={"reason": reason})
     return participation
@@ -832,9 +828,7 @@ def set_fix_deployed(participation_id: int, *, actor: Any) -> Participation:
 
 def _set_vfd_flag(participation_id: int, flag: VfdFlag, *, actor: Any) -> Participation:
     """Flags go V → F → D, in that order only; each is set once."""
-    with _locked_participation(
-        participation_id, actor=actor, require=_require_developer_or_coordinator
-    ) as participation:
+    with locked_participation(participation_id, actor=actor, require=require_developer_or_coordinator) as participation:
         field = VFD_FIELDS[flag]
         if getattr(participation, field) is not None:
             raise Conflict(_("“%(flag)s” is already set.") % {"flag": flag.label})
@@ -870,10 +864,8 @@ def record_answer(
     product = required_text(product, "product", _("Product"), max_length=200)
     status = one_of(status, AnswerStatus, "status")
     justification, fixed_version = _answer_details(status, justification, fixed_version)
-    with _locked_participation(
-        participation_id, actor=actor, require=_require_developer_or_coordinator
-    ) as participation:
-        _require_may_answer(participation, actor)
+    with locked_participation(participation_id, actor=actor, require=require_developer_or_coordinator) as participation:
+        require_may_answer(participation, actor)
         vulnerability = Vulnerability.objects.filter(
             pk=as_id(vulnerability_id, "vulnerability_id"), case_id=participation.case_id
         ).first()
@@ -924,7 +916,7 @@ def reopen_review(item: Reviewed) -> str | None:
     return old
 
 
-def _require_may_answer(participation: Participation, actor: Any) -> None:
+def require_may_answer(participation: Participation, actor: Any) -> None:
     """Developers answer once they confirmed contact; a coordinator may note an answer of any notified one."""
     if participation.status == P.IDENTIFIED:
         raise Conflict(_("The developer has not been notified yet."))

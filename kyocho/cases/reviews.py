@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from kyocho.audit.actions import record
 from kyocho.cases import mail
 from kyocho.cases.actions import (
-    _locked_participation,
-    _require_coordinator_on_participation,
-    _require_developer_or_coordinator,
-    _require_may_answer,
+    locked_participation,
     record_answer,
     reopen_review,
+    require_coordinator_on_participation,
+    require_developer_or_coordinator,
+    require_may_answer,
 )
 from kyocho.cases.models import Answer, Participation, Reviewed, Statement
 from kyocho.cases.workflow import REVIEW, AnswerStatus, ReviewStatus
@@ -61,10 +61,8 @@ def save_statement(participation_id: int, *, text_ja: str, text_en: str, referen
     }
     if not (fields["text_ja"] or fields["text_en"]):
         raise InvalidInput(_("Write the statement in Japanese, in English or in both."), field="text_ja")
-    with _locked_participation(
-        participation_id, actor=actor, require=_require_developer_or_coordinator
-    ) as participation:
-        _require_may_answer(participation, actor)
+    with locked_participation(participation_id, actor=actor, require=require_developer_or_coordinator) as participation:
+        require_may_answer(participation, actor)
         statement = Statement.objects.select_for_update().filter(participation=participation).first()
         if statement is None:
             statement = Statement(participation=participation)
@@ -219,7 +217,7 @@ def _decision(approve: Any, comment: Any) -> tuple[str, str]:
 def _lock_reviewer_participation(participation_id: int, actor: Any) -> Participation:
     """The participation locked first (the lock order of record_answer), for a coordinator only."""
     participation = lock(Participation, participation_id)
-    _require_coordinator_on_participation(participation, actor)
+    require_coordinator_on_participation(participation, actor)
     return participation
 
 
