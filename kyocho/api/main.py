@@ -9,7 +9,17 @@ from ninja.openapi.docs import Swagger
 from kyocho.api import candidates, notify, vendors
 from kyocho.api.auth import BrowserSessionAuth, TokenAuth
 from kyocho.api.errors import install_error_handlers
-from kyocho.api.routes import cases, conversations, developer, me, participants, reports, tokens, vulnerabilities
+from kyocho.api.routes import (
+    cases,
+    conversations,
+    developer,
+    inbound,
+    me,
+    participants,
+    reports,
+    tokens,
+    vulnerabilities,
+)
 
 DESCRIPTION = (
     "kyocho's JSON API for the tooling of product developers and partner coordinators. "
@@ -32,6 +42,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/tokens", tokens.router)
     api.add_router("/cases", cases.router)
     api.add_router("/participations", participants.router)
+    api.add_router("/inbound-mail", inbound.router)
     api.add_router("", conversations.router)
     api.add_router("", candidates.router)
     api.add_router("", notify.router)

@@ -81,3 +81,7 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"inbound {self.pk} from {self.from_address} ({self.status})"
+
+    @property
+    def handled_by_email(self) -> str | None:
+        return self.handled_by.email if self.handled_by else None

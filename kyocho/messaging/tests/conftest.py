@@ -15,7 +15,11 @@ from kyocho.accounts.models import Organisation, User
 from kyocho.cases import mail
 from kyocho.cases.models import Case, ThreadKind
 from kyocho.conftest import coordinating_case
+from kyocho.messaging import inbound
 from kyocho.messaging.gpgtesting import coordinator_data_dir, peer
+from kyocho.messaging.models import InboundMail
+from kyocho.messaging.tests import mailmaker
+from kyocho.messaging.workflow import InboundStatus
 from kyocho.vendors import actions as vendors
 from kyocho.vendors import key_actions
 
@@ -77,3 +81,39 @@ def developer_conversation(case: Case, organisation: Organisation) -> Conversati
 @pytest.fixture
 def conversation(coordinator: User, registered: Organisation) -> Conversation:
     return developer_conversation(coordinating_case(coordinator, registered, title="Stored XSS in RT-500"), registered)
+
+
+# --- Held mail ---------------------------------------------------------------------------------------
+
+TEXT = "Our fix plan is attached. <script>alert('x')</script> <b>bold</b>"
+
+
+def sorted_mail(raw: bytes, to: str = "cvd@kyocho.example", sender: str = PSIRT) -> InboundMail:
+    stored, _new = inbound.store_inbound(raw, via="smtp", envelope_from=sender, envelope_to=[to])
+    inbound.sort_inbound(stored.pk)
+    stored.refresh_from_db()
+    return stored
+
+
+@pytest.fixture
+def held_reply(conversation: Conversation, psirt_gpg: tuple[Path, str]) -> InboundMail:
+    """A signed, encrypted reply from the PSIRT, held because its attachment is not a type we take."""
+    entity = mailmaker.mime_entity(TEXT, [("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00")])
+    raw = mailmaker.pgp_mime(
+        mailmaker.encrypt(psirt_gpg[0], entity),
+        sender=PSIRT,
+        to=conversation.reply_address,
+        subject=f"Re: [kyocho {conversation.case.reference}] notification",
+    )
+    stored = sorted_mail(raw, to=conversation.reply_address)
+    assert stored.status == InboundStatus.HELD
+    return stored
+
+
+@pytest.fixture
+def held_bounce(mail_settings: Any) -> InboundMail:
+    from kyocho.messaging.tests.test_bounces import dsn  # a test module: imported when used
+
+    stored = sorted_mail(dsn("<never-sent@kyocho.example>"), sender="")
+    assert stored.status == InboundStatus.HELD
+    return stored

@@ -17,46 +17,15 @@ from kyocho.intake.models import Report
 from kyocho.messaging import inbound
 from kyocho.messaging.models import InboundMail, OutboundEmail
 from kyocho.messaging.tests import mailmaker
-from kyocho.messaging.tests.conftest import PSIRT, Conversation
-from kyocho.messaging.tests.test_bounces import dsn
+from kyocho.messaging.tests.conftest import PSIRT, Conversation, sorted_mail
 from kyocho.messaging.workflow import InboundStatus
 
 ClientFor = Callable[..., Client]
-TEXT = "Our fix plan is attached. <script>alert('x')</script> <b>bold</b>"
 LIST = "/staff/mail/"
 
 
 def page(mail: InboundMail) -> str:
     return f"/staff/mail/{mail.pk}/"
-
-
-def sorted_mail(raw: bytes, to: str = "cvd@kyocho.example", sender: str = PSIRT) -> InboundMail:
-    stored, _new = inbound.store_inbound(raw, via="smtp", envelope_from=sender, envelope_to=[to])
-    inbound.sort_inbound(stored.pk)
-    stored.refresh_from_db()
-    return stored
-
-
-@pytest.fixture
-def held_reply(conversation: Conversation, psirt_gpg: tuple[Path, str]) -> InboundMail:
-    """A signed, encrypted reply from the PSIRT, held because its attachment is not a type we take."""
-    entity = mailmaker.mime_entity(TEXT, [("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00")])
-    raw = mailmaker.pgp_mime(
-        mailmaker.encrypt(psirt_gpg[0], entity),
-        sender=PSIRT,
-        to=conversation.reply_address,
-        subject=f"Re: [kyocho {conversation.case.reference}] notification",
-    )
-    stored = sorted_mail(raw, to=conversation.reply_address)
-    assert stored.status == InboundStatus.HELD
-    return stored
-
-
-@pytest.fixture
-def held_bounce(mail_settings: Any) -> InboundMail:
-    stored = sorted_mail(dsn("<never-sent@kyocho.example>"), sender="")
-    assert stored.status == InboundStatus.HELD
-    return stored
 
 
 @pytest.mark.parametrize("role", ["coordinator", "lead"])
