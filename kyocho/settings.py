@@ -250,6 +250,7 @@ KYOCHO: dict[str, Any] = {
         "PASSWORD": env_secret("KYOCHO_IMAP_PASSWORD", ""),
         "MAILBOX": env_str("KYOCHO_IMAP_MAILBOX", "INBOX"),
         "TLS": env_choice("KYOCHO_IMAP_TLS", "ssl", ("ssl", "starttls", "none")),
+        "CA_FILE": env_str("KYOCHO_IMAP_CA_FILE", ""),  # empty: the system's certificate authorities
         "AFTER": env_choice("KYOCHO_IMAP_AFTER", "seen", ("seen", "delete", "move")),  # once stored
         "MOVE_TO": env_str("KYOCHO_IMAP_MOVE_TO", ""),
     },
@@ -262,6 +263,8 @@ KYOCHO: dict[str, Any] = {
         "API_KEY": env_secret("KYOCHO_CVE_SERVICES_API_KEY", ""),
     },
 }
+if KYOCHO["IMAP"]["CA_FILE"] and not Path(KYOCHO["IMAP"]["CA_FILE"]).is_file():
+    raise ConfigError(f"KYOCHO_IMAP_CA_FILE={KYOCHO['IMAP']['CA_FILE']!r} is not a file")
 if KYOCHO["IMAP"]["AFTER"] == "move" and not KYOCHO["IMAP"]["MOVE_TO"]:
     raise ConfigError("KYOCHO_IMAP_AFTER=move needs KYOCHO_IMAP_MOVE_TO (the mailbox to move mail to)")
 

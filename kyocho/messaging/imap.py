@@ -41,6 +41,7 @@ class ImapSettings:
     port: int = 0  # 0: 993 with TLS "ssl", else 143
     mailbox: str = "INBOX"
     tls: str = "ssl"  # ssl (IMAPS), starttls, none (a server on this machine only)
+    ca_file: str = ""  # authorities the server's certificate must chain to; empty: the system's
     after: str = SEEN  # what happens to a message once it is stored: seen, delete, move
     move_to: str = ""
     batch: int = BATCH
@@ -66,6 +67,7 @@ def configured() -> ImapSettings:
         password=values["PASSWORD"],
         mailbox=values["MAILBOX"],
         tls=values["TLS"],
+        ca_file=values["CA_FILE"],
         after=values["AFTER"],
         move_to=values["MOVE_TO"],
     )
@@ -94,17 +96,22 @@ def _session(config: ImapSettings) -> Iterator[imaplib.IMAP4]:
     port = config.effective_port
     imap: imaplib.IMAP4
     if config.tls == "ssl":
-        imap = imaplib.IMAP4_SSL(config.host, port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT_SECONDS)
+        imap = imaplib.IMAP4_SSL(config.host, port, ssl_context=_tls_context(config), timeout=TIMEOUT_SECONDS)
     else:
         imap = imaplib.IMAP4(config.host, port, timeout=TIMEOUT_SECONDS)
         if config.tls == "starttls":
-            _ok(imap.starttls(ssl_context=ssl.create_default_context()), "STARTTLS")
+            _ok(imap.starttls(ssl_context=_tls_context(config)), "STARTTLS")
     try:
         _ok(imap.login(config.user, config.password), "LOGIN")
         yield imap
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):  # the connection is going away either way
             imap.logout()
+
+
+def _tls_context(config: ImapSettings) -> ssl.SSLContext:
+    """The server's certificate is checked, name included, against the system's or the given authorities."""
+    return ssl.create_default_context(cafile=config.ca_file or None)
 
 
 def _select(imap: imaplib.IMAP4, mailbox: str) -> str:

@@ -4,7 +4,8 @@ It takes mail only for our own addresses: the plain coordinator/intake address a
 addresses ``local+TOKEN@domain`` (``cases.mail.mailbox``); anything else is refused at RCPT, so the
 receiver can never relay. A message is answered ``250`` only after its row committed
 (``inbound.store_inbound``); if storing fails the answer is a temporary ``451`` and the sending MTA
-keeps the message and tries again. On SIGTERM it stops taking new connections and messages, lets the
+keeps the message and tries again. Given a certificate it offers STARTTLS (RFC 3207), and can refuse
+mail sent without it. On SIGTERM it stops taking new connections and messages, lets the
 messages being stored finish, then exits.
 
 aiosmtpd runs its event loop in a thread of its own; the database is written from a small pool of
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parseaddr
@@ -109,8 +111,27 @@ class _Controller(Controller):
         return server_class(self.handler, **self.SMTP_kwargs)
 
 
+def starttls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """The server side of STARTTLS: Python's defaults (TLS 1.2 or later, no weak ciphers)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 class MailReceiver:
-    def __init__(self, *, host: str, port: int, lmtp: bool, max_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        lmtp: bool,
+        max_bytes: int,
+        tls: ssl.SSLContext | None = None,
+        require_tls: bool = False,
+    ) -> None:
+        if require_tls and (tls is None or lmtp):
+            # aiosmtpd answers LHLO before STARTTLS with 530, so no LMTP client could ever start TLS.
+            raise ValueError("requiring STARTTLS needs a certificate, and SMTP rather than LMTP")
         self.host, self.port, self.lmtp = host, port, lmtp
         self.executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="kyocho-mail-store")
         self.handler = InboundHandler(lmtp=lmtp, executor=self.executor)
@@ -123,6 +144,8 @@ class MailReceiver:
             decode_data=False,
             enable_SMTPUTF8=True,
             ident="kyocho mail-receiver",
+            tls_context=tls,
+            require_starttls=require_tls,
         )
 
     def start(self) -> None:

@@ -119,6 +119,7 @@ def test_an_unreadable_secret_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp
         ("KYOCHO_BEHIND_PROXY", "y", "KYOCHO_BEHIND_PROXY='y' is not a boolean (use true or false)"),
         ("KYOCHO_ENV", "staging", "KYOCHO_ENV='staging': use development, production or test"),
         ("KYOCHO_DATABASE_URL", "mysql://db/kyocho", "KYOCHO_DATABASE_URL has scheme 'mysql'"),
+        ("KYOCHO_IMAP_CA_FILE", "/nonexistent/ca.pem", "KYOCHO_IMAP_CA_FILE='/nonexistent/ca.pem' is not a file"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(

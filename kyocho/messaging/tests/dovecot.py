@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from kyocho.messaging.testing import LOOPBACK, free_port
+from kyocho.messaging.tests.certificates import ServerCertificate
 
 DOVECOT = "/usr/sbin/dovecot"
 USER, PASSWORD = "kyocho", "imap-test-password"
@@ -37,7 +38,7 @@ listen = {host}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -60,7 +61,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {host}
+    port = {imaps_port}
   }}
 }}
 service anvil {{
@@ -72,9 +74,10 @@ service anvil {{
 @dataclass(frozen=True)
 class Dovecot:
     host: str
-    port: int
+    port: int  # IMAP, with STARTTLS when the server has a certificate
     user: str
     password: str
+    imaps_port: int = 0  # IMAP over TLS from the first byte; 0 without a certificate
 
     def client(self) -> imaplib.IMAP4:
         imap = imaplib.IMAP4(self.host, self.port, timeout=10)
@@ -129,8 +132,15 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path
     pytest.fail("dovecot did not start listening")
 
 
-def run_dovecot() -> Iterator[Dovecot]:
-    """Start a Dovecot of its own; yields how to reach it, stops it and removes its files afterwards."""
+def _ssl_settings(certificate: ServerCertificate | None) -> str:
+    if certificate is None:
+        return "ssl = no"
+    return f"ssl = yes\nssl_cert = <{certificate.cert_file}\nssl_key = <{certificate.key_file}"
+
+
+def run_dovecot(certificate: ServerCertificate | None = None) -> Iterator[Dovecot]:
+    """Start a Dovecot of its own, with STARTTLS and IMAPS when given a certificate; yields how to reach
+    it, stops it and removes its files afterwards."""
     if not Path(DOVECOT).exists():
         pytest.fail(f"IMAP tests need Debian's Dovecot at {DOVECOT}: run `make browser-deps`")
     # Short and world-traversable: Dovecot's unix sockets live here, and its own users must reach them.
@@ -139,14 +149,17 @@ def run_dovecot() -> Iterator[Dovecot]:
     for name in ("run", "state", "mail"):
         (root / name).mkdir()
     users = _users(root)
-    port = free_port()
+    port, imaps_port = free_port(), free_port() if certificate else 0
     config = root / "dovecot.conf"
-    config.write_text(CONFIG.format(host=LOOPBACK, root=root, port=port, **users))
+    settings = CONFIG.format(
+        host=LOOPBACK, root=root, port=port, imaps_port=imaps_port, ssl=_ssl_settings(certificate), **users
+    )
+    config.write_text(settings)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{users['uid']}:{users['gid']}::{root}/mail/{USER}\n")
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_listening(port, process, root / "dovecot.log")
-        yield Dovecot(LOOPBACK, port, USER, PASSWORD)
+        yield Dovecot(LOOPBACK, port, USER, PASSWORD, imaps_port)
     finally:
         process.terminate()
         try:

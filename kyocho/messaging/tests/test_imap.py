@@ -4,6 +4,7 @@ is interrupted and run again; marked seen, deleted or moved only after its row c
 from __future__ import annotations
 
 import itertools
+import ssl
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from kyocho.messaging import imap
 from kyocho.messaging.models import InboundMail
 from kyocho.messaging.tests import mailmaker
+from kyocho.messaging.tests.certificates import ServerCertificate, make_server_certificate
 from kyocho.messaging.tests.dovecot import Dovecot, run_dovecot
 
 _numbers = itertools.count(1)
@@ -140,6 +142,7 @@ def test_imap_once_polls_the_configured_mailbox(mail_settings: Any, dovecot: Dov
             "PASSWORD": dovecot.password,
             "MAILBOX": mailbox,
             "TLS": "none",
+            "CA_FILE": "",
             "AFTER": "seen",
             "MOVE_TO": "",
         },
@@ -168,3 +171,55 @@ def test_polling_is_off_until_a_host_is_configured(mail_settings: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
     assert not DBTaskResult.objects.filter(task_path="kyocho.messaging.tasks.poll_imap").exists()
+
+
+# --- TLS: the server's certificate is checked against the system's or the configured authorities ------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> ServerCertificate:
+    return make_server_certificate(tmp_path_factory.mktemp("imap-tls"))
+
+
+@pytest.fixture(scope="module")
+def dovecot_tls(certificate: ServerCertificate) -> Iterator[Dovecot]:
+    yield from run_dovecot(certificate)
+
+
+def tls_settings(server: Dovecot, mailbox: str, tls: str, ca_file: str) -> imap.ImapSettings:
+    port = server.imaps_port if tls == "ssl" else server.port
+    return imap.ImapSettings(
+        server.host, server.user, server.password, port=port, mailbox=mailbox, tls=tls, ca_file=ca_file
+    )
+
+
+def fresh_mailbox(server: Dovecot) -> str:
+    name = f"TLS {next(_numbers)}"
+    client = server.client()
+    assert client.create(f'"{name}"')[0] == "OK"
+    client.logout()
+    return name
+
+
+@pytest.mark.parametrize("tls", ["ssl", "starttls"])
+def test_polling_over_tls_with_the_sites_authority(
+    mail_settings: Any, dovecot_tls: Dovecot, certificate: ServerCertificate, tls: str
+) -> None:
+    mailbox = fresh_mailbox(dovecot_tls)
+    deliver(dovecot_tls, mailbox, 2)
+    assert imap.poll(tls_settings(dovecot_tls, mailbox, tls, str(certificate.ca_file))) == {
+        "stored": 2,
+        "already_stored": 0,
+    }
+
+
+@pytest.mark.parametrize("tls", ["ssl", "starttls"])
+def test_a_server_the_authorities_do_not_vouch_for_is_refused_before_login(
+    mail_settings: Any, dovecot_tls: Dovecot, tls: str
+) -> None:
+    mailbox = fresh_mailbox(dovecot_tls)
+    deliver(dovecot_tls, mailbox, 1)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        imap.poll(tls_settings(dovecot_tls, mailbox, tls, ca_file=""))  # the system's authorities only
+    assert not InboundMail.objects.exists()
+    assert search(dovecot_tls, mailbox, "UNSEEN") != []

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import smtplib
 import sqlite3
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
+from kyocho.core.errors import InvalidInput
 from kyocho.core.tests.processes import kyocho_env, migrate
 from kyocho.core.tests.test_smoke import kyocho_process
 from kyocho.messaging import receiver as receiver_module
 from kyocho.messaging.models import InboundMail
-from kyocho.messaging.receiver import MailReceiver
+from kyocho.messaging.receiver import MailReceiver, starttls_context
 from kyocho.messaging.testing import LOOPBACK, free_port
 from kyocho.messaging.tests import mailmaker
+from kyocho.messaging.tests.certificates import ServerCertificate, make_server_certificate
 from kyocho.messaging.workflow import InboundStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the receiver stores from threads of its own
@@ -31,8 +35,8 @@ REPLY = "cvd+abcdefghijklmnopqrstuvwxyz234567@kyocho.example"
 def start(mail_settings: Any) -> Iterator[Any]:
     started: list[MailReceiver] = []
 
-    def start(*, lmtp: bool = False, max_bytes: int = 1024 * 1024) -> MailReceiver:
-        receiver = MailReceiver(host=LOOPBACK, port=free_port(), lmtp=lmtp, max_bytes=max_bytes)
+    def start(*, lmtp: bool = False, max_bytes: int = 1024 * 1024, **tls: Any) -> MailReceiver:
+        receiver = MailReceiver(host=LOOPBACK, port=free_port(), lmtp=lmtp, max_bytes=max_bytes, **tls)
         receiver.start()
         started.append(receiver)
         return receiver
@@ -128,14 +132,87 @@ def test_a_stopping_receiver_defers_new_recipients(start: Any) -> None:
         assert client.rcpt("cvd@kyocho.example")[0] == 421
 
 
+# --- STARTTLS (RFC 3207) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> ServerCertificate:
+    return make_server_certificate(tmp_path / "tls")
+
+
+def trusting(certificate: ServerCertificate) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate.ca_file))
+
+
+def test_starttls_is_offered_and_mail_over_it_is_stored(start: Any, certificate: ServerCertificate) -> None:
+    receiver = start(tls=starttls_context(str(certificate.cert_file), str(certificate.key_file)))
+    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        client.starttls(context=trusting(certificate))
+        assert isinstance(client.sock, ssl.SSLSocket) and client.sock.version() in {"TLSv1.2", "TLSv1.3"}
+        assert client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL) == {}
+    assert InboundMail.objects.get().via == "smtp"
+
+
+def test_without_require_tls_plain_mail_is_still_taken(start: Any, certificate: ServerCertificate) -> None:
+    # Opportunistic, as between MTAs: a sender that cannot start TLS is not turned away.
+    receiver = start(tls=starttls_context(str(certificate.cert_file), str(certificate.key_file)))
+    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
+        assert client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL) == {}
+    assert InboundMail.objects.count() == 1
+
+
+def test_require_tls_refuses_mail_before_starttls(start: Any, certificate: ServerCertificate) -> None:
+    context = starttls_context(str(certificate.cert_file), str(certificate.key_file))
+    receiver = start(tls=context, require_tls=True)
+    with (
+        smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPSenderRefused) as refused,
+    ):
+        client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL)
+    assert refused.value.smtp_code == 530
+    assert not InboundMail.objects.exists()
+    with smtplib.SMTP(LOOPBACK, receiver.port, timeout=10) as client:
+        client.starttls(context=trusting(certificate))
+        assert client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL) == {}
+    assert InboundMail.objects.count() == 1
+
+
+def test_require_tls_needs_a_certificate_and_smtp(certificate: ServerCertificate) -> None:
+    with pytest.raises(ValueError, match="needs a certificate"):
+        MailReceiver(host=LOOPBACK, port=free_port(), lmtp=False, max_bytes=1024, require_tls=True)
+    context = starttls_context(str(certificate.cert_file), str(certificate.key_file))
+    with pytest.raises(ValueError, match="rather than LMTP"):
+        MailReceiver(host=LOOPBACK, port=free_port(), lmtp=True, max_bytes=1024, tls=context, require_tls=True)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--require-tls"], "--require-tls needs a certificate"),
+        (["--lmtp", "--require-tls"], "--require-tls works with SMTP only"),
+        (["--tls-cert", "server.pem"], "Give both --tls-cert and --tls-key."),
+        (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "could not be loaded"),
+    ],
+)
+def test_mail_receiver_refuses_incomplete_tls_options(mail_settings: Any, options: list[str], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        call_command("mail-receiver", "--port", str(free_port()), *options)
+
+
 @pytest.mark.smoke
 def test_kyocho_mail_receiver_stores_mail_and_stops_on_sigterm(tmp_path: Path) -> None:
     data_dir = migrate(tmp_path / "var")
     port = free_port()
     env = kyocho_env(data_dir, KYOCHO_MAIL_FROM="cvd@kyocho.example")
-    args = ("mail-receiver", "--lmtp", "--port", str(port))
-    with kyocho_process(*args, env=env, announces=rf"listening on lmtp://127\.0\.0\.1:{port}/"):
+    certificate = make_server_certificate(tmp_path / "tls")
+    tls = ("--tls-cert", str(certificate.cert_file), "--tls-key", str(certificate.key_file))
+    args = ("mail-receiver", "--lmtp", "--port", str(port), *tls)
+    announced = rf"listening on lmtp://127\.0\.0\.1:{port}/ with STARTTLS"
+    with kyocho_process(*args, env=env, announces=announced):
         with smtplib.LMTP(LOOPBACK, port) as client:
+            client.starttls(context=trusting(certificate))
             assert client.sendmail("hanako@finder.example", ["cvd@kyocho.example"], MAIL) == {}
         with sqlite3.connect(data_dir / "kyocho.sqlite3") as database:
             rows = database.execute("select via, status from messaging_inboundmail").fetchall()
